@@ -148,7 +148,8 @@ def score_phase(cfg: Config, folder: Path, benchmark: str) -> EvalResult:
 def vote_phase(cfg: Config, run_dir: Path, benchmark: str = 'spider', strategy: str = 'vote') -> Optional[Path]:
     "Choose among the greedy answer and the sampled candidates by execution, into `voted/`; None without samples."
     src, out = Path(run_dir)/'finetuned'/f'{benchmark}.samples.jsonl', Path(run_dir)/'voted'/f'{benchmark}.predictions.jsonl'
-    if out.exists() or not src.exists(): return out if out.exists() else None
+    if out.exists(): return out
+    if not src.exists(): return None
     exs = {e.id: e for e in load_benchmark(benchmark, 'dev', data_root(cfg))}
     rows = read_jsonl(src)
     for r in rows:

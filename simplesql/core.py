@@ -17,8 +17,9 @@ __all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 
            'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config', 'resolve_path',
            'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite', 'schema_from_spider',
            'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl', 'schema_compact',
-           'text_values', 'question_values', 'values_text', 'schema_prompt', 'build_messages', 'render_prompt',
-           'extract_sql', 'normalize_sql', 'write_jsonl', 'read_jsonl', 'command_parser', 'main', 'config_cmd']
+           'text_values', 'question_values', 'values_text', 'values_block', 'schema_prompt', 'build_messages',
+           'render_prompt', 'extract_sql', 'normalize_sql', 'write_jsonl', 'read_jsonl', 'command_parser', 'main',
+           'config_cmd']
 
 # %% ../nbs/00_core.ipynb #5a1dba33
 def project_root(start: Path|str|None = None) -> Path:
@@ -359,11 +360,15 @@ def values_text(hits: list[tuple[str, str, str]]) -> str:
     return '\n'.join(f"{_ident(t)}.{_ident(c)} = '{v.replace(chr(39), chr(39) * 2)}'" for t, c, v in hits)
 
 # %% ../nbs/00_core.ipynb #841e2e7b
+def values_block(schema: Schema, question: str) -> str:
+    "The block that lists the values `question` mentions, to follow the schema ('' when none match)."
+    hits = question_values(schema, question)
+    return '\n\nValues mentioned in the question:\n' + values_text(hits) if hits else ''
+
 def schema_prompt(schema: Schema, question: str = '', fmt: str = 'ddl', sample_rows: int = 3, value_hints: bool = False) -> str:
     "The schema as `fmt` ('ddl' with `sample_rows` rows, or 'compact'), plus the values `question` mentions when `value_hints`."
     text = schema_ddl(schema, sample_rows) if fmt == 'ddl' else schema_compact(schema)
-    hits = question_values(schema, question) if value_hints else []
-    return text + ('\n\nValues mentioned in the question:\n' + values_text(hits) if hits else '')
+    return text + (values_block(schema, question) if value_hints else '')
 
 # %% ../nbs/00_core.ipynb #670f5ca8
 SYSTEM_PROMPT = "You are a text-to-SQL assistant. Given a SQLite database schema and a question, answer with one SQLite query and nothing else."

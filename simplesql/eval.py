@@ -656,8 +656,7 @@ def schema_text(ex: Example, bench: BenchmarkConfig|None = None) -> str:
     b, s = bench or BenchmarkConfig(), ex.schema
     key = (s.db_id, s.db_path, b.schema_format, b.sample_rows, tuple((t.name, len(t.columns)) for t in s.tables))
     if key not in _DDL_CACHE: _DDL_CACHE[key] = schema_prompt(s, '', b.schema_format, b.sample_rows)
-    hits = question_values(s, ex.question) if b.value_hints else []
-    return _DDL_CACHE[key] + ('\n\nValues mentioned in the question:\n' + values_text(hits) if hits else '')
+    return _DDL_CACHE[key] + (values_block(s, ex.question) if b.value_hints else '')
 
 def example_messages(ex: Example, bench: BenchmarkConfig|None = None) -> list[dict]:
     "Chat messages asking for the SQL of `ex`."
