@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_download.ipynb #95876840
 from __future__ import annotations
-import os, re, sys, json, time, shutil, sqlite3, tarfile, zipfile, hashlib, tempfile, subprocess, http.client, importlib.metadata
+import os, re, sys, json, time, shutil, tarfile, zipfile, hashlib, tempfile, subprocess, http.client, importlib.metadata
 import urllib.request, urllib.error
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ __all__ = ['SEED_MODELS', 'AUX_FILES', 'NOT_WEIGHTS', 'BENCHMARKS', 'BENCHMARK_A
            'model_dir', 'pick_files', 'hub_error', 'repo_files', 'download_model', 'Source', 'sha256_file', 'fetch',
            'extract', 'find_marker', 'is_present', 'install_archive', 'download_benchmark', 'tools_dir',
            'fetch_converter', 'converter', 'convert_to_gguf', 'quantize_gguf', 'drop_gguf_quantizer', 'hf_from_gguf',
-           'gguf_metadata', 'tokenizer_problems', 'run_sql', 'same_result', 'fidelity_questions', 'fidelity_report',
+           'gguf_metadata', 'tokenizer_problems', 'same_result', 'fidelity_questions', 'fidelity_report',
            'export_fidelity', 'go_template', 'write_modelfile', 'import_to_ollama', 'download_model_cmd',
            'download_data_cmd', 'export_gguf', 'export_cmd']
 
@@ -320,18 +320,12 @@ def tokenizer_problems(gguf: Path|str, tok) -> list[str]:
     return probs
 
 # %% ../nbs/01_download.ipynb #72d18e2f
-def run_sql(db: Path, sql: str, timeout: float = 5.0) -> Counter|None:
-    "The result rows of `sql` on SQLite `db` as a multiset, or None if it fails or runs past `timeout` seconds."
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True); end = time.time() + timeout
-    con.set_progress_handler(lambda: time.time() > end, 10_000)
-    try: return Counter(map(tuple, con.execute(sql).fetchall()))
-    except Exception: return None
+def same_result(db: Path, pred: str, gold: str, timeout: float = 5.0) -> bool:
+    "Whether `pred` returns what `gold` returns on `db`, by the evaluation chapter's execution match (Spider's rule)."
+    from simplesql.eval import open_readonly, execute_sql, exec_match
+    con = open_readonly(db)
+    try: return bool(exec_match(execute_sql(con, gold, timeout), execute_sql(con, pred, timeout), gold))
     finally: con.close()
-
-def same_result(db: Path, pred: str, gold: str) -> bool:
-    "Whether `pred` returns the same multiset of rows as `gold` on `db`."
-    r = run_sql(db, pred) if pred else None
-    return r is not None and r == run_sql(db, gold)
 
 # %% ../nbs/01_download.ipynb #f643566c
 def fidelity_questions(n: int = 25, root: Path|None = None) -> list[dict]:
