@@ -107,6 +107,7 @@ class PathsConfig:
     models: str = 'models'
     results: str = 'results'
     cache: str = 'cache'
+    model_cache: str = '~/.cache/simplesql'  # the shipped model, merged and quantized on first use
 
 @dataclass
 class Config:
@@ -449,13 +450,15 @@ def read_jsonl(path: Path|str) -> list[dict]:
 # %% ../nbs/00_core.ipynb #fbc7056a
 COMMANDS = {
     'config': ('simplesql.core', 'config_cmd', 'print the configuration after overrides'),
-    'prompt': ('simplesql.eval', 'prompt_cmd', 'print the prompt for one benchmark question'),
+    'prompt': ('simplesql.ship', 'prompt_cmd', 'print the exact prompt for a question on a SQLite file (or for one benchmark question)'),
+    'ask': ('simplesql.ship', 'ask_cmd', 'answer a question about any SQLite database with the shipped finetuned model'),
     'eval': ('simplesql.eval', 'eval_cmd', 'score a file of predicted SQL, one query per line'),
-    'quickstart': ('simplesql.eval', 'quickstart_cmd', 'generate SQL for a sample of Spider dev with the embedded model and score it'),
+    'quickstart': ('simplesql.ship', 'quickstart_cmd', 'the shipped finetuned model answers the embedded Spider sample in-process and is scored'),
     'generate': ('simplesql.eval', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
     'download-model': ('simplesql.download', 'download_model_cmd', 'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
     'download-data': ('simplesql.download', 'download_data_cmd', 'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
     'export': ('simplesql.download', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
+    'fidelity': ('simplesql.ship', 'fidelity_cmd', 'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
     'prepare-data': ('simplesql.finetune', 'prepare_data_cmd', 'write training records and evaluation prompts (for a GPU machine)'),
     'finetune': ('simplesql.finetune', 'finetune_cmd', 'finetune the configured model (lora, qlora or full) and save it'),
     'bench-train': ('simplesql.finetune', 'bench_train_cmd', 'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),

@@ -18,9 +18,8 @@ __all__ = ['SEED_MODELS', 'AUX_FILES', 'NOT_WEIGHTS', 'BENCHMARKS', 'BENCHMARK_A
            'model_dir', 'pick_files', 'hub_error', 'repo_files', 'download_model', 'Source', 'sha256_file', 'fetch',
            'extract', 'find_marker', 'is_present', 'install_archive', 'download_benchmark', 'tools_dir',
            'fetch_converter', 'converter', 'convert_to_gguf', 'quantize_gguf', 'drop_gguf_quantizer', 'hf_from_gguf',
-           'gguf_metadata', 'tokenizer_problems', 'same_result', 'fidelity_questions', 'fidelity_report',
-           'export_fidelity', 'go_template', 'write_modelfile', 'import_to_ollama', 'download_model_cmd',
-           'download_data_cmd', 'export_gguf', 'export_cmd']
+           'gguf_metadata', 'tokenizer_problems', 'go_template', 'write_modelfile', 'import_to_ollama',
+           'download_model_cmd', 'download_data_cmd', 'export_gguf', 'export_cmd']
 
 # %% ../nbs/01_download.ipynb #e5bc1c5c
 class DownloadError(ValueError): "A download that cannot be done: no space, no access, a bad checksum, a dead link."
@@ -319,54 +318,6 @@ def tokenizer_problems(gguf: Path|str, tok) -> list[str]:
         if tid is not None and md.get(f'tokenizer.ggml.{k}_token_id') != tid: probs.append(f"{k} id {md.get(f'tokenizer.ggml.{k}_token_id')} != {tid}")
     return probs
 
-# %% ../nbs/01_download.ipynb #72d18e2f
-def same_result(db: Path, pred: str, gold: str, timeout: float = 5.0) -> bool:
-    "Whether `pred` returns what `gold` returns on `db`, by the evaluation chapter's execution match (Spider's rule)."
-    from simplesql.eval import open_readonly, execute_sql, exec_match
-    con = open_readonly(db)
-    try: return bool(exec_match(execute_sql(con, gold, timeout), execute_sql(con, pred, timeout), gold))
-    finally: con.close()
-
-# %% ../nbs/01_download.ipynb #f643566c
-def fidelity_questions(n: int = 25, root: Path|None = None) -> list[dict]:
-    "`n` Spider dev questions spread evenly over those whose database is on disk, with their DDL-and-rows prompt."
-    spider = (root or data_root())/'spider'; tables = read_tables_json(spider/'tables.json')
-    dev = [e for e in json.loads((spider/'dev.json').read_text()) if (spider/'database'/e['db_id']/f"{e['db_id']}.sqlite").exists()]
-    out = []
-    for e in dev[::max(1, len(dev) // n)][:n]:
-        db = spider/'database'/e['db_id']/f"{e['db_id']}.sqlite"
-        out.append(dict(db_id=e['db_id'], db=db, question=e['question'], gold=e['query'],
-                        messages=build_messages(e['question'], schema_ddl(schema_from_spider(tables[e['db_id']], db), 3))))
-    return out
-
-# %% ../nbs/01_download.ipynb #fa71c047
-def fidelity_report(preds: dict[str, list[str]], questions: list[dict]) -> dict:
-    "Identical-SQL fraction against the `hf` predictions and execution accuracy for each model in `preds`."
-    ex = {k: sum(same_result(q['db'], p, q['gold']) for p, q in zip(ps, questions)) / len(questions) for k, ps in preds.items()}
-    same = {k: sum(a == b for a, b in zip(ps, preds['hf'])) / len(questions) for k, ps in preds.items() if k != 'hf'}
-    return dict(n=len(questions), identical_sql_vs_hf=same, execution_accuracy=ex)
-
-# %% ../nbs/01_download.ipynb #3a07166e
-def export_fidelity(hf_dir: Path|str, ggufs: dict[str, Path], n: int = 25, max_new_tokens: int = 128, out: Path|str|None = None) -> dict:
-    "SQL from the HF model (greedy) vs each GGUF (llama.cpp, temperature 0) on `n` Spider dev questions; written to `out` as JSON."
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from llama_cpp import Llama
-    qs, tok = fidelity_questions(n), AutoTokenizer.from_pretrained(hf_dir)
-    prompts, model, preds = [render_prompt(q['messages'], tok) for q in qs], AutoModelForCausalLM.from_pretrained(hf_dir), {}
-    def hf_sql(p):
-        ids = tok(p, return_tensors='pt', add_special_tokens=False)
-        with torch.no_grad(): o = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False)
-        return tok.decode(o[0][ids['input_ids'].shape[1]:], skip_special_tokens=True)
-    raw = {'hf': [hf_sql(p) for p in prompts]}
-    for k, g in ggufs.items():
-        llm = Llama(str(g), n_ctx=4096, n_threads=2, seed=0, verbose=False)
-        raw[k] = [llm(p, max_tokens=max_new_tokens, temperature=0.0, top_k=1, stop=[tok.eos_token])['choices'][0]['text'] for p in prompts]
-    preds = {k: [extract_sql(t) for t in v] for k, v in raw.items()}
-    rep = dict(model=str(hf_dir), **fidelity_report(preds, qs), questions=[dict(db_id=q['db_id'], question=q['question'], gold=q['gold'], **{k: preds[k][i] for k in preds}) for i, q in enumerate(qs)])
-    if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(rep, indent=1, ensure_ascii=False))
-    return rep
-
 # %% ../nbs/01_download.ipynb #541522b8
 CHATML_GO = ('{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}'
              '{{- if not .Messages }}{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n{{ end }}'
@@ -382,9 +333,10 @@ def go_template(chat_template: str|None) -> tuple[str, list[str]]:
     raise DownloadError("no Ollama template known for this chat template; pass template= and stops= yourself")
 
 # %% ../nbs/01_download.ipynb #2f13624e
-def write_modelfile(gguf: Path|str, template: str, stops=(), params: dict|None = None, path: Path|str|None = None) -> str:
-    "An Ollama Modelfile: FROM the GGUF, its TEMPLATE, stop tokens and (default: deterministic) parameters; written to `path` if given."
-    lines = [f"FROM {Path(gguf).resolve()}", f'TEMPLATE """{template}"""']
+def write_modelfile(gguf: Path|str, template: str, stops=(), params: dict|None = None, path: Path|str|None = None,
+                    system: str|None = None) -> str:
+    "An Ollama Modelfile (FROM, TEMPLATE, SYSTEM, stop tokens, default-deterministic PARAMETERs); written to `path` if given."
+    lines = [f"FROM {Path(gguf).resolve()}", f'TEMPLATE """{template}"""'] + ([f'SYSTEM """{system}"""'] if system else [])
     lines += [f'PARAMETER stop {json.dumps(s)}' for s in stops]
     lines += [f'PARAMETER {k} {v}' for k, v in {'temperature': 0, 'seed': 0, **(params or {})}.items()]
     text = '\n'.join(lines) + '\n'

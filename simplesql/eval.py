@@ -24,8 +24,8 @@ __all__ = ['SpiderIds', 'AGG_OPS', 'WHERE_OPS', 'UNIT_OPS', 'COMPONENTS', 'EMPTY
            'wikisql_gold', 'load_wikisql', 'load_benchmark', 'schema_text', 'example_messages', 'open_readonly',
            'ExecResult', 'execute_sql', 'results_match', 'bird_match', 'remove_distinct', 'gold_is_ordered',
            'exec_match', 'execute_many', 'read_predictions', 'score_example', 'summarize', 'EvalResult', 'evaluate',
-           'eval_speed', 'eval_cmd', 'prompt_cmd', 'generate_predictions', 'choose_by_execution', 'generate_cmd',
-           'spread_sample', 'quickstart_cmd']
+           'eval_speed', 'eval_cmd', 'benchmark_prompt_cmd', 'generate_predictions', 'choose_by_execution',
+           'generate_cmd', 'spread_sample']
 
 # %% ../nbs/03_eval.ipynb #6f982fc0
 SpiderIds = namedtuple('SpiderIds', 'tables cols names owner')
@@ -686,6 +686,7 @@ class ExecResult:
     rows: Optional[list] = None
     error: Optional[str] = None
     seconds: float = 0.0
+    columns: Optional[list] = None  # the result's column names
 
     @property
     def ok(self) -> bool: return self.error is None
@@ -696,12 +697,13 @@ def execute_sql(con: sqlite3.Connection, sql: str, timeout: float = 5.0, max_row
     start = time.monotonic(); deadline = start + timeout
     con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
-        rows = con.execute(sql).fetchmany(max_rows + 1)
+        cur = con.execute(sql); rows = cur.fetchmany(max_rows + 1)
+        cols = [d[0] for d in cur.description or []]
         err = f'more than {max_rows} rows' if len(rows) > max_rows else None
     except Exception as e:
-        rows, err = None, ('timeout' if 'interrupted' in str(e) else f'{type(e).__name__}: {e}')
+        rows, cols, err = None, None, ('timeout' if 'interrupted' in str(e) else f'{type(e).__name__}: {e}')
     finally: con.set_progress_handler(None, 0)
-    return ExecResult(None if err else rows, err, time.monotonic() - start)
+    return ExecResult(None if err else rows, err, time.monotonic() - start, cols)
 
 # %% ../nbs/03_eval.ipynb #55d9b17d
 def results_match(gold: list, pred: list, ordered: bool = False) -> bool:
@@ -876,7 +878,7 @@ def eval_cmd(argv=None):
     return res
 
 # %% ../nbs/03_eval.ipynb #6109d365
-def prompt_cmd(argv=None):
+def benchmark_prompt_cmd(argv=None):
     "Print the configuration in use and the prompt of one benchmark question."
     p = command_parser('prompt', 'print the prompt for one benchmark question')
     p.add_argument('--index', type=int, default=0, help='question number in the benchmark file')
@@ -943,19 +945,3 @@ def spread_sample(examples: list[Example], n: int, seed: int = 0) -> list[Exampl
     random.Random(seed).shuffle(pool)
     return sorted(pool[:n], key=lambda e: int(e.id.rsplit('-', 1)[1]))
 
-def quickstart_cmd(argv=None):
-    "Generate SQL for a sample of Spider dev with the bundled model (llama.cpp, CPU) and print the EX/EM table."
-    from simplesql.ollama import bundled_model
-    p = command_parser('quickstart', 'generate SQL for a sample of Spider dev with the embedded model and score it')
-    p.add_argument('-n', type=int, default=20, help='number of questions'); p.add_argument('--out', default=None)
-    a = p.parse_args(argv)
-    g = bundled_model()
-    cfg = load_config(a.config, [f'model.name={g.parent}', f'model.gguf_file={g.name}', 'evaluation.backend=llamacpp', 'evaluation.max_new_tokens=128', *a.overrides])
-    exs = spread_sample(load_benchmark('spider', 'dev', data_root(cfg)), a.n)
-    print(f"model {g.name} | backend {cfg.evaluation.backend} | {len(exs)} Spider dev questions from {len({e.db_id for e in exs})} databases")
-    rows = generate_predictions(cfg, [e.id for e in exs], [example_messages(e, cfg.benchmark) for e in exs])
-    out = Path(a.out or resolve_path(cfg.paths.results)/'quickstart'/'spider.eval.jsonl')
-    if out.exists(): out.unlink()
-    res = evaluate([r['sql'] for r in rows], examples=exs, out=out, workers=1)
-    print(res); print(f"per-question results: {out}")
-    return res
