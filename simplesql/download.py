@@ -333,11 +333,16 @@ def go_template(chat_template: str|None) -> tuple[str, list[str]]:
     raise DownloadError("no Ollama template known for this chat template; pass template= and stops= yourself")
 
 # %% ../nbs/01_download.ipynb #2f13624e
+def _mf_quote(s: str) -> str:
+    "`s` quoted as Ollama's Modelfile parser reads it back: no escapes, so a newline stays a real newline."
+    if '"' in s and (s.endswith('"') or '"""' in s): raise ValueError(f"{s!r} cannot be written in a Modelfile: Ollama's quotes have no escapes")
+    return f'"""{s}"""' if '"' in s else f'"{s}"'
+
 def write_modelfile(gguf: Path|str, template: str, stops=(), params: dict|None = None, path: Path|str|None = None,
                     system: str|None = None) -> str:
     "An Ollama Modelfile (FROM, TEMPLATE, SYSTEM, stop tokens, default-deterministic PARAMETERs); written to `path` if given."
     lines = [f"FROM {Path(gguf).resolve()}", f'TEMPLATE """{template}"""'] + ([f'SYSTEM """{system}"""'] if system else [])
-    lines += [f'PARAMETER stop {json.dumps(s)}' for s in stops]
+    lines += [f'PARAMETER stop {_mf_quote(s)}' for s in stops]
     lines += [f'PARAMETER {k} {v}' for k, v in {'temperature': 0, 'seed': 0, **(params or {})}.items()]
     text = '\n'.join(lines) + '\n'
     if path: Path(path).write_text(text)

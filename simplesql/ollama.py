@@ -560,17 +560,29 @@ def pull_model(client: ollama.Client, name: str, progress: bool = True):
         for b in bars.values(): b.close()
 
 # %% ../nbs/02_ollama.ipynb #df64b809
+def _modelfile_value(s: str) -> tuple[str, str, bool]:
+    "The value at the start of `s` as Ollama's parser reads it, the text after it, and whether it was quoted."
+    for q in ('"""', '"'):
+        if s.startswith(q):
+            end = s.find(q, len(q))
+            if end < 0: raise ValueError(f"a Modelfile value opened with {q} is never closed; close it")
+            return s[len(q):end], s[end + len(q):], True
+    v, _, rest = s.partition('\n')
+    return v.strip(), rest, False
+
 def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
-    "Arguments of `create_model` from a Modelfile's `text`."
-    out, params = {}, {}
-    for cmd, arg in re.findall(r'^(\w+)\s+("""[\s\S]*?"""|.*)$', text, re.M):
-        cmd, arg = cmd.upper(), arg.strip()
+    "Arguments of `create_model` from a Modelfile's `text` (quoted values may span lines and have no escapes, as in Ollama)."
+    out, params, rest = {}, {}, text
+    while rest := rest.lstrip():
+        if rest.startswith('#'): rest = rest.partition('\n')[2]; continue
+        m = re.match(r'(\w+)[ \t]+(?:(\w+)[ \t]+)?' if rest[:9].upper() == 'PARAMETER' else r'(\w+)[ \t]+()', rest)
+        if not m: raise ValueError(f"Modelfile line not understood: {rest.splitlines()[0]!r}")
+        cmd, key = m.group(1).upper(), m.group(2)
+        arg, rest, quoted = _modelfile_value(rest[m.end():])
         if cmd == 'PARAMETER':
-            k, v = arg.split(None, 1); v = yaml.safe_load(v)
-            params[k] = params.get(k, []) + [v] if k == 'stop' else v
-            continue
-        arg = arg[3:-3] if arg.startswith('"""') else arg.strip('"')
-        if cmd == 'FROM': out.update({'gguf': Path(folder)/arg} if arg.endswith('.gguf') else {'from_': arg})
+            v = arg if quoted or key == 'stop' else yaml.safe_load(arg)
+            params[key] = params.get(key, []) + [v] if key == 'stop' else v
+        elif cmd == 'FROM': out.update({'gguf': Path(folder)/arg} if arg.endswith('.gguf') else {'from_': arg})
         elif cmd in ('TEMPLATE', 'SYSTEM'): out[cmd.lower()] = arg
     return {**out, 'parameters': params} if params else out
 
