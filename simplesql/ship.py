@@ -234,7 +234,9 @@ def check_database(path: Path|str) -> Path:
     if p.is_dir(): raise AskError(f"{p} is a folder: give the path of a SQLite database file")
     if p.stat().st_size and p.open('rb').read(16) != b'SQLite format 3\x00':
         raise AskError(f"{p} is not a SQLite database (it does not start with 'SQLite format 3'): give a .sqlite or .db file")
-    if not p.stat().st_size or not schema_from_sqlite(p).tables: raise AskError(f"{p} has no tables: there is nothing to ask about")
+    try: tables = p.stat().st_size and schema_from_sqlite(p).tables
+    except sqlite3.DatabaseError as e: raise AskError(f"{p} cannot be read as a SQLite database ({e}): is the file complete?") from None
+    if not tables: raise AskError(f"{p} has no tables: there is nothing to ask about")
     return p
 
 # %% ../nbs/04b_ship.ipynb #84b40d47
@@ -319,7 +321,7 @@ def ask_cmd(argv=None):
     r = ask(a.db, a.question, cfg, a.samples, gguf=a.gguf or shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr)), max_rows=a.max_rows)
     if a.sql_only: return print(r['sql'])
     if a.format == 'table': print(r['sql'] + '\n')
-    if r['error']: raise SystemExit(f"error: the query failed ({r['error']}); the SQL is above")
+    if r['error']: raise SystemExit(f"error: the query failed ({r['error']}): {r['sql']}")
     print_result(r, a.format)
 
 # %% ../nbs/04b_ship.ipynb #dcbd93e6
