@@ -139,10 +139,8 @@ def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = N
 
 def score_phase(cfg: Config, folder: Path, benchmark: str) -> EvalResult:
     "Score `folder`'s predictions on `benchmark` (resuming from its saved scores)."
-    byid = {r['id']: r['sql'] for r in read_jsonl(Path(folder)/f'{benchmark}.predictions.jsonl')}
-    exs = [e for e in load_benchmark(benchmark, 'dev', data_root(cfg)) if e.id in byid]
-    return evaluate([byid[e.id] for e in exs], benchmark, examples=exs, out=Path(folder)/f'{benchmark}.eval.jsonl',
-                    workers=cfg.evaluation.num_workers, timeout=cfg.evaluation.query_timeout)
+    return evaluate(Path(folder)/f'{benchmark}.predictions.jsonl', benchmark, 'dev', data_root(cfg), Path(folder)/f'{benchmark}.eval.jsonl',
+                    cfg.evaluation.num_workers, cfg.evaluation.query_timeout, subset=True, budget=cfg.evaluation.compare_budget)
 
 # %% ../nbs/05_compare.ipynb #ef5cf6ba
 def vote_phase(cfg: Config, run_dir: Path, benchmark: str = 'spider', strategy: str = 'vote') -> Optional[Path]:

@@ -4,22 +4,25 @@
 
 # %% ../nbs/00_core.ipynb #be6f5be8
 from __future__ import annotations
-import os, re, sys, json, gzip, sqlite3, argparse, importlib, dataclasses, typing
+import os, re, sys, json, gzip, sqlite3, logging, argparse, importlib, contextlib, contextvars, dataclasses, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 from typing import Literal, Optional, get_args, get_origin, get_type_hints
 import yaml, sqlglot
 from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
 
 # %% auto #0
-__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'COMMANDS', 'project_root',
+__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'T', 'COMMANDS', 'project_root',
            'ModelConfig', 'BenchmarkConfig', 'EvaluationConfig', 'FinetuneConfig', 'OllamaConfig', 'PathsConfig',
            'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config', 'resolve_path',
            'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite', 'schema_from_spider',
            'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl', 'schema_compact',
            'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block', 'schema_prompt',
-           'build_messages', 'render_prompt', 'extract_sql', 'normalize_sql', 'write_jsonl', 'read_jsonl',
-           'command_parser', 'main', 'config_cmd']
+           'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql', 'normalize_sql',
+           'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'main', 'config_cmd']
 
 # %% ../nbs/00_core.ipynb #01db63c8
 def project_root(start: Path|str|None = None) -> Path:
@@ -68,6 +71,7 @@ class EvaluationConfig:
     batch_size: int = 8
     num_ctx: int = 4096
     query_timeout: float = 5.0  # seconds a predicted query may run
+    compare_budget: float = 30.0  # seconds the comparison of two results may take (a backstop: reported apart when it fires)
     num_workers: int = 2
 
 @dataclass
@@ -394,12 +398,42 @@ def render_prompt(messages: list[dict], tokenizer=None) -> str:
     d = {m['role']: m['content'] for m in messages}
     return PLAIN_TEMPLATE.format(system=d.get('system', ''), user=d['user'])
 
+# %% ../nbs/00_core.ipynb #c0273f10
+_QUIET = contextvars.ContextVar('simplesql_quiet_sqlglot', default=False)
+
+class _OwnParses(logging.Filter):
+    "Drops sqlglot's log records while the project parses on purpose; the user's own sqlglot calls still log."
+    def filter(self, record): return not _QUIET.get()
+
+logging.getLogger('sqlglot').addFilter(_OwnParses())
+
+@contextlib.contextmanager
+def quiet_sqlglot():
+    "Within this block, sqlglot's logger (\"… Falling back to parsing as a 'Command'\") says nothing; outside it, it is untouched."
+    token = _QUIET.set(True)
+    try: yield
+    finally: _QUIET.reset(token)
+
+def parse_sql(sql: str, dialect: str = 'sqlite') -> exp.Expression:
+    "sqlglot's tree of `sql`, quietly (raises `sqlglot.errors.ParseError`)."
+    with quiet_sqlglot(): return sqlglot.parse_one(sql, read=dialect)
+
+def parses(sql: str, dialect: str = 'sqlite') -> bool:
+    "Does sqlglot parse `sql` into a statement (not a fallback `Command`)?"
+    try: return not isinstance(parse_sql(sql, dialect), exp.Command)
+    except sqlglot.errors.SqlglotError: return False
+
 # %% ../nbs/00_core.ipynb #5ccc49c8
 _FENCE = re.compile(r"```(?:sql|sqlite|SQL)?\s*\n?(.*?)(?:```|$)", re.S)
 _START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`]+(?:\s*\([^)]*\))?\s+AS\s*\(", re.I)  # WITH only as a CTE, not the word
+_SQLITE = SQLite()
+T = TokenType
+_GOES_ON = {T.FROM, T.WHERE, T.GROUP_BY, T.ORDER_BY, T.HAVING, T.LIMIT, T.OFFSET, T.JOIN, T.ON, T.AND, T.OR, T.UNION, T.INTERSECT,
+            T.EXCEPT, T.INNER, T.LEFT, T.OUTER, T.CROSS, T.NATURAL, T.R_PAREN, T.COMMA}  # a query goes on after a blank line only with these
+_LEADS_IN = {T.UNION, T.INTERSECT, T.EXCEPT, T.ALL, T.L_PAREN, T.ALIAS, T.COMMA}  # after these, SELECT on a new line is the same query
 
 def _first_statement(sql: str) -> str:
-    "Text up to the first `;` that is outside quotes."
+    "Text up to the first `;` outside quotes (for text that does not tokenize)."
     q = None
     for i, ch in enumerate(sql):
         if q:
@@ -408,21 +442,62 @@ def _first_statement(sql: str) -> str:
         elif ch == ';': return sql[:i]
     return sql
 
+def _word(t, text: str) -> bool: return t.token_type == T.VAR and bool(re.fullmatch(r'[A-Z][a-z]+', text[t.start:t.end + 1]))
+
+def _prose_line(line: str) -> bool:
+    "Does `line` start like a sentence: a capitalised word that is no SQL keyword?"
+    m = re.match(r"\s*([A-Z][a-z]+)\b", line)
+    return bool(m) and _SQLITE.tokenize(m.group(1))[0].token_type == T.VAR
+
+def _in_comment(text: str, p: int) -> bool:
+    return '--' in text[text.rfind('\n', 0, p) + 1:p] or text.count('/*', 0, p) > text.count('*/', 0, p)
+
+def _join(toks: list, text: str) -> str:
+    "The tokens' own text (literals as written), one space where whitespace or a comment was."
+    return ''.join(('' if a is None or b.start == a.end + 1 else ' ') + text[b.start:b.end + 1] for a, b in zip([None] + toks[:-1], toks))
+
+def _cut(toks: list, text: str) -> tuple[str, bool]:
+    "The first statement among `toks`, and whether something after it ended it (`;`, a blank line, prose, a new query)."
+    keep, depth = [], 0
+    for i, t in enumerate(toks):
+        if t.token_type == T.SEMICOLON: return _join(keep, text), True
+        if keep:
+            gap = re.sub(r'--[^\n]*|/\*.*?\*/', '', text[keep[-1].end + 1:t.start], flags=re.S)
+            if re.search(r'\n\s*\n', gap) and t.token_type not in _GOES_ON: return _join(keep, text), True
+            new_query = t.token_type in (T.SELECT, T.WITH) and depth == 0 and keep[-1].token_type not in _LEADS_IN
+            if '\n' in gap and (new_query or _word(t, text)) and parses(_join(keep, text)) and not parses(_join(keep + toks[i:], text)):
+                return _join(keep, text), True  # a line that starts prose or another query, after a complete one
+        depth += (t.token_type == T.L_PAREN) - (t.token_type == T.R_PAREN)
+        keep.append(t)
+    return _join(keep, text), False
+
 def extract_sql(text: str|None) -> str:
-    "The first SQL query in model output `text` (fences, prose and trailing text removed), or '' if there is none."
+    """The first SQL query in model output `text`, on one line, or '' if there is none.
+
+    Fences, prose before and after, comments and further statements are removed; tokens and literals are as written
+    (sqlglot's SQLite tokenizer). Text whose quotes never close is returned as written, on one line."""
     if not text: return ''
     m = _FENCE.search(text)
     if m and _START.search(m.group(1)): text = m.group(1)
-    m = _START.search(text)
+    m = next((m for m in _START.finditer(text) if not _in_comment(text, m.start())), None)
     if not m: return ''
-    sql = _first_statement(text[m.start():])
-    sql = re.split(r"\n\s*\n|\n(?=[A-Z][a-z]+[ :,])|```", sql)[0]
-    return ' '.join(sql.split()).strip()
+    text = text[m.start():].split('```')[0]
+    lines, sql, ok = text.splitlines(keepends=True), '', False
+    for k in range(1, len(lines) + 1):  # line by line, so that prose after the query cannot break the tokenizer
+        try: toks = _SQLITE.tokenize(''.join(lines[:k]))
+        except TokenError:
+            if ok and _prose_line(lines[k - 1]): return sql  # a sentence with an apostrophe after the query
+            ok = False; continue
+        sql, ended = _cut(toks, text)
+        if ended: return sql
+        ok = True
+    return sql if ok else ' '.join(_first_statement(text).split())
 
 # %% ../nbs/00_core.ipynb #82570fb4
 def normalize_sql(sql: str, dialect: str = 'sqlite') -> str:
     "`sql` re-written by sqlglot in one canonical spelling (unchanged if it does not parse)."
-    try: return sqlglot.transpile(sql, read=dialect, write=dialect)[0]
+    try:
+        with quiet_sqlglot(): return sqlglot.transpile(sql, read=dialect, write=dialect)[0]
     except Exception: return sql.strip()
 
 # %% ../nbs/00_core.ipynb #9b5d690a
@@ -465,9 +540,13 @@ COMMANDS = {
     'pipeline': ('simplesql.compare', 'pipeline_cmd', 'baseline → finetune → export → evaluate → compare, each phase resumable'),
 }
 
+class CommandParser(argparse.ArgumentParser):
+    "Options, positionals and `section.key=value` overrides in any order, as people type them (`parse_intermixed_args`)."
+    def parse_args(self, args=None, namespace=None): return self.parse_intermixed_args(args, namespace)
+
 def command_parser(prog: str, description: str, positional: dict|None = None) -> argparse.ArgumentParser:
-    "An argument parser with `positional` arguments (name: help), `--config` and `section.key=value` overrides."
-    p = argparse.ArgumentParser(prog=f'simplesql {prog}', description=description)
+    "A `CommandParser` with `positional` arguments (name: help), `--config` and `section.key=value` overrides."
+    p = CommandParser(prog=f'simplesql {prog}', description=description)
     for k, h in (positional or {}).items(): p.add_argument(k, help=h)
     p.add_argument('--config', default=None, help='YAML config (default: config.yaml in the project root)')
     p.add_argument('overrides', nargs='*', default=[], help='section.key=value settings, e.g. benchmark.limit=20')

@@ -14,16 +14,18 @@ from typing import Optional
 import pandas as pd
 from tqdm.auto import tqdm
 from .core import *
+from .core import _GOES_ON, _SQLITE
 from .ollama import make_backend, generate, cache_path
 
 # %% auto #0
 __all__ = ['SpiderIds', 'AGG_OPS', 'WHERE_OPS', 'UNIT_OPS', 'COMPONENTS', 'EMPTY_TREE', 'EM_TRANSFORMS', 'SPIDER_FILES',
-           'WIKISQL_AGG', 'WIKISQL_OPS', 'LOADERS', 'LEVELS', 'spider_ids', 'SQLTreeError', 'spider_tree',
-           'strip_values', 'fk_map', 'eval_form', 'component_match', 'exact_match', 'hardness', 'em_pairs',
-           'write_em_pairs', 'component_f1', 'Example', 'load_spider', 'missing_databases', 'load_cspider', 'load_bird',
-           'wikisql_gold', 'load_wikisql', 'load_benchmark', 'schema_text', 'example_messages', 'open_readonly',
-           'ExecResult', 'execute_sql', 'results_match', 'bird_match', 'remove_distinct', 'gold_is_ordered',
-           'exec_match', 'execute_many', 'read_predictions', 'score_example', 'summarize', 'EvalResult', 'evaluate',
+           'WIKISQL_AGG', 'WIKISQL_OPS', 'LOADERS', 'SQL_KEYS', 'GOLD_KEYS', 'ID_KEYS', 'BIRD_SEP', 'LEVELS',
+           'spider_ids', 'SQLTreeError', 'spider_tree', 'strip_values', 'fk_map', 'eval_form', 'component_match',
+           'exact_match', 'hardness', 'em_pairs', 'write_em_pairs', 'component_f1', 'Example', 'load_spider',
+           'missing_databases', 'load_cspider', 'load_bird', 'wikisql_gold', 'load_wikisql', 'load_benchmark',
+           'schema_text', 'example_messages', 'open_readonly', 'ExecResult', 'execute_sql', 'CompareBudget',
+           'results_match', 'bird_match', 'remove_distinct', 'gold_is_ordered', 'exec_match', 'judge', 'execute_many',
+           'read_predictions', 'align_predictions', 'score_example', 'summarize', 'EvalResult', 'evaluate',
            'eval_speed', 'eval_cmd', 'benchmark_prompt_cmd', 'generate_predictions', 'choose_by_execution',
            'generate_cmd', 'spread_sample']
 
@@ -706,19 +708,35 @@ def execute_sql(con: sqlite3.Connection, sql: str, timeout: float = 5.0, max_row
     return ExecResult(None if err else rows, err, time.monotonic() - start, cols)
 
 # %% ../nbs/03_eval.ipynb #55d9b17d
-def results_match(gold: list, pred: list, ordered: bool = False) -> bool:
-    "Do rows `pred` equal rows `gold` up to a column permutation (as lists if `ordered`, else as multisets)?"
+class CompareBudget(Exception): "The comparison of two results ran past its time budget."
+
+def results_match(gold: list, pred: list, ordered: bool = False, deadline: float|None = None) -> bool:
+    """Do rows `pred` equal rows `gold` up to a permutation of the columns (as lists if `ordered`, else as multisets)?
+
+    `gold`, `pred`: lists of row tuples. `deadline`: a `time.monotonic()` instant after which `CompareBudget` is raised."""
     if not gold and not pred: return True
     if len(gold) != len(pred) or len(gold[0]) != len(pred[0]): return False
-    n = len(gold[0])
-    gcols = [Counter(r[i] for r in gold) for i in range(n)]
-    pcols = [Counter(r[j] for r in pred) for j in range(n)]
-    options = [[j for j in range(n) if pcols[j] == gcols[i]] for i in range(n)]
-    for perm in itertools.product(*options):
-        if len(set(perm)) < n: continue
-        moved = [tuple(r[j] for j in perm) for r in pred]
-        if (moved == gold) if ordered else (Counter(moved) == Counter(gold)): return True
-    return False
+    gcopies, pcopies = Counter(zip(*gold)), Counter(zip(*pred))  # distinct columns and their numbers of copies
+    if ordered: return gcopies == pcopies
+    g, p = list(gcopies), list(pcopies)
+    if len(g) != len(p): return False
+    gvals, pvals = [Counter(c) for c in g], [Counter(c) for c in p]
+    options = [[j for j in range(len(p)) if pcopies[p[j]] == gcopies[g[i]] and pvals[j] == gvals[i]] for i in range(len(g))]
+    order = sorted(range(len(g)), key=lambda i: len(options[i]))  # the most constrained column first
+    rows, paired = Counter(zip(*g)), {}
+
+    def pair(k: int) -> bool:
+        if deadline is not None and time.monotonic() > deadline: raise CompareBudget()
+        if k == len(order): return Counter(zip(*(p[paired[i]] for i in range(len(g))))) == rows
+        i = order[k]
+        for j in options[i]:
+            if j in paired.values(): continue
+            if all(Counter(zip(g[i], g[i2])) == Counter(zip(p[j], p[j2])) for i2, j2 in paired.items()):
+                paired[i] = j
+                if pair(k + 1): return True
+                del paired[i]
+        return False
+    return pair(0)
 
 def bird_match(gold: list, pred: list) -> bool:
     "BIRD's execution match: the same set of rows."
@@ -737,11 +755,11 @@ def gold_is_ordered(gold: str) -> bool:
     return 'order by' in ' '.join(remove_distinct(gold).lower().split())
 
 # %% ../nbs/03_eval.ipynb #55c245d6
-def exec_match(gold_res: ExecResult, pred_res: ExecResult, gold: str, rule: str = 'spider') -> Optional[bool]:
-    "Execution verdict from the two results (None when the gold query could not run)."
+def exec_match(gold_res: ExecResult, pred_res: ExecResult, gold: str, rule: str = 'spider', deadline: float|None = None) -> Optional[bool]:
+    "Execution verdict from the two results (None when the gold query could not run); raises `CompareBudget` past `deadline`."
     if not gold_res.ok: return None
     if not pred_res.ok: return False
-    return bird_match(gold_res.rows, pred_res.rows) if rule == 'bird' else results_match(gold_res.rows, pred_res.rows, gold_is_ordered(gold))
+    return bird_match(gold_res.rows, pred_res.rows) if rule == 'bird' else results_match(gold_res.rows, pred_res.rows, gold_is_ordered(gold), deadline)
 
 # %% ../nbs/03_eval.ipynb #68e795d9
 _CONNECTIONS: dict = {}
@@ -755,45 +773,134 @@ def _run_job(job) -> ExecResult:
         except Exception as e: return ExecResult(error=f'{type(e).__name__}: {e}')
     return execute_sql(_CONNECTIONS[db], sql, timeout)
 
-def execute_many(jobs: list[tuple], workers: int = 1, desc: str|None = 'executing') -> list[ExecResult]:
-    "Run `(db_path, sql, timeout)` jobs, in `workers` processes when more than one, results in job order (no bar if `desc` is None)."
+def judge(job) -> dict:
+    """Worker: the execution verdict of one `(db_path, gold, pred, timeout, rule, budget)` question.
+
+    Returns `exec_match` (None without a database or when the gold query fails), `pred_error`, `pred_seconds`, and
+    `over_budget` (the comparison took more than `budget` seconds and gave no verdict)."""
+    db, gold, pred, timeout, rule, budget = job
+    if db is None: return dict(exec_match=None, pred_error=None, pred_seconds=0.0, over_budget=False)
+    g, r = _run_job((db, remove_distinct(gold), timeout)), _run_job((db, remove_distinct(pred), timeout))
+    out = dict(exec_match=None, pred_error=r.error, pred_seconds=round(r.seconds, 4), over_budget=False)
+    try: out['exec_match'] = exec_match(g, r, gold, rule, time.monotonic() + budget)
+    except CompareBudget: out['over_budget'] = True
+    return out
+
+def execute_many(jobs: list[tuple], workers: int = 1, desc: str|None = 'executing', fn=_run_job) -> list:
+    "`fn` (default: run a `(db_path, sql, timeout)` query) over `jobs`, in `workers` processes when more than one, results in job order (no bar if `desc` is None)."
     bar = dict(total=len(jobs), desc=desc, disable=(desc is None or len(jobs) < 50) or None, leave=False)  # None: only on a terminal
-    if workers <= 1: return [_run_job(j) for j in tqdm(jobs, **bar)]
+    if workers <= 1: return [fn(j) for j in tqdm(jobs, **bar)]
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('fork')) as ex:
-        return list(tqdm(ex.map(_run_job, jobs, chunksize=16), **bar))
+        return list(tqdm(ex.map(fn, jobs, chunksize=16), **bar))
 
 # %% ../nbs/03_eval.ipynb #7349e7ba
-def read_predictions(predictions) -> list[str]:
-    "A list of SQL strings, from a list or from a file with one query per line."
-    if isinstance(predictions, (str, Path)) and Path(predictions).exists():
-        return [l.split('\t')[0].strip() for l in Path(predictions).read_text().splitlines()]
-    if isinstance(predictions, (str, Path)): raise FileNotFoundError(f"prediction file {predictions} not found")
-    return [p or '' for p in predictions]
+SQL_KEYS = ('sql', 'predict', 'pred', 'prediction', 'predicted_sql')  # where a JSON record keeps its prediction
+GOLD_KEYS = ('label', 'gold', 'gold_sql')
+ID_KEYS = ('id', 'question_id', 'idx')
+BIRD_SEP = '\t----- bird -----\t'
 
-def _align(preds: list[str], examples: list, benchmark: str) -> list:
-    if len(preds) > len(examples) or (len(preds) < len(examples) and not preds):
-        raise ValueError(f"got {len(preds)} predictions for {len(examples)} {benchmark} questions: give one per question, in file order")
-    return examples[:len(preds)]
+def _record(r, line: int|None, raw: bool, where: str) -> dict:
+    "One prediction record from a JSON value (a SQL string or an object)."
+    if not isinstance(r, dict): r = {'sql': '' if r is None else str(r)}
+    key = next((k for k in SQL_KEYS if k in r), None)
+    if key is None: raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): {json.dumps(r, ensure_ascii=False)[:80]}")
+    text = str((r.get('text') if raw and r.get('text') is not None else r[key]) or '')
+    sql, _, db_id = text.partition(BIRD_SEP)
+    return dict(line=line, id=next((r[k] for k in ID_KEYS if r.get(k) is not None), None), sql=extract_sql(sql) if raw else sql.strip(),
+                db_id=r.get('db_id') or db_id.strip() or None, gold=next((r[k] for k in GOLD_KEYS if r.get(k)), None))
+
+def _continues(line: str) -> Optional[str]:
+    "The first word of `line` when it can only continue a query (FROM, WHERE, AND, `)` …), else None."
+    m = re.match(r"\s*(\w+(?:\s+BY\b)?|\)|,)", line, re.I)
+    return m.group(1) if m and _SQLITE.tokenize(m.group(1))[0].token_type in _GOES_ON else None
+
+def read_predictions(source, raw: bool = False) -> list[dict]:
+    """Prediction records (`line`, `id`, `sql`, `db_id`, `gold`) from a file in any of the formats above, or from a list.
+
+    Raises FileNotFoundError, or ValueError naming the line that cannot be read."""
+    if not isinstance(source, (str, Path)): return [_record(p, None, raw, f'prediction {i + 1}') for i, p in enumerate(source)]
+    path = Path(source)
+    if not path.is_file(): raise FileNotFoundError(f"prediction file {path} not found")
+    text = path.read_text(encoding='utf-8', errors='replace')
+    lines = text.splitlines()
+    while lines and not lines[-1].strip(): lines.pop()
+    if text.lstrip()[:1] in ('[', '{'):
+        try: data = json.loads(text)
+        except json.JSONDecodeError: data = None  # JSON lines
+        if isinstance(data, list): return [_record(r, None, raw, f'{path.name} item {i + 1}') for i, r in enumerate(data)]
+        if isinstance(data, dict) and not any(k in data for k in SQL_KEYS + ID_KEYS + GOLD_KEYS):  # id → prediction (BIRD's predict_dev.json)
+            return [{**_record(v, None, raw, f'{path.name} id {k}'), 'id': k} for k, v in data.items()]
+        recs = []
+        for i, l in enumerate(lines):
+            try: r = json.loads(l)
+            except json.JSONDecodeError: raise ValueError(f"{path.name} line {i + 1} is not JSON (a file cut short?): {l[:60]!r}") from None
+            recs.append(_record(r, i + 1, raw, f'{path.name} line {i + 1}'))
+        return recs
+    recs = []
+    for i, l in enumerate(lines):
+        sql, _, db_id = l.replace(BIRD_SEP, '\t').partition('\t')
+        if (w := _continues(sql)) and i: raise ValueError(f"{path.name} line {i + 1} starts with {w}, so it continues the query on line {i}: write each query on one line, or use JSONL")
+        recs.append(dict(line=i + 1, id=None, sql=extract_sql(sql) if raw else sql.strip(), db_id=db_id.strip() or None, gold=None))
+    return recs
+
+# %% ../nbs/03_eval.ipynb #d6096553
+def _same_sql(a: str, b: str) -> bool: return ' '.join(a.split()).rstrip(';').lower() == ' '.join(b.split()).rstrip(';').lower()
+
+def align_predictions(records: list[dict], examples: list, source: str = 'the predictions', limit: int|None = None,
+                      subset: bool = False) -> list[tuple]:
+    "`(example, sql)` pairs for the questions to score (the first `limit`, or those the file has with `subset`); ValueError on any disagreement."
+    bench = ' '.join(examples[0].id.split('-')[:2]) if examples else 'benchmark'
+    target = examples[:limit] if limit else examples
+    at = lambda r: f"{source} line {r['line']}" if r['line'] else f"{source} id {r['id']}" if r['id'] is not None else source
+    hint = 'set benchmark.limit=N to score the first N questions, or --subset to score only the questions it has'
+    if not records: raise ValueError(f"{source} holds no predictions")
+    if all(r['id'] is not None for r in records):
+        byid = {e.id: e for e in examples} | {e.id.rsplit('-', 1)[1]: e for e in examples}
+        got = {}
+        for r in records:
+            e = byid.get(str(r['id']))
+            if e is None: raise ValueError(f"{at(r)}: id {r['id']!r} is not a {bench} question ({examples[0].id} … {examples[-1].id})")
+            if e.id in got: raise ValueError(f"{at(r)}: a second prediction for {e.id}")
+            got[e.id] = r
+        if subset: target = [e for e in target if e.id in got]
+        missing = [e.id for e in target if e.id not in got]
+        if missing: raise ValueError(f"{source} has no prediction for {len(missing)} of the {len(target)} {bench} questions (first: {missing[0]}): {hint}")
+        pairs = [(e, got[e.id]) for e in target]
+    elif any(r['id'] is not None for r in records): raise ValueError(f"{source}: some predictions have an id and some do not; give each one an id, or none")
+    else:
+        if len(records) > len(target) and not limit:
+            raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: give one per question, in benchmark order")
+        if len(records) < len(target):
+            if not subset: raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: {hint}")
+            target = target[:len(records)]
+        pairs = list(zip(target, records))
+    for e, r in pairs:
+        if r['db_id'] and r['db_id'] != e.db_id:
+            raise ValueError(f"{at(r)} is on database {r['db_id']}, but {e.id} is on {e.db_id}: the file is not in {bench} order, or is for another benchmark or split")
+        if r['gold'] and not _same_sql(r['gold'], e.gold):
+            raise ValueError(f"{at(r)}: its gold SQL is not that of {e.id} ({e.gold[:50]!r}): the file is not in {bench} order, or is for another benchmark or split")
+    return [(e, r['sql']) for e, r in pairs]
 
 # %% ../nbs/03_eval.ipynb #0d65e662
-def score_example(ex: Example, pred: str, gold_res: ExecResult, pred_res: ExecResult) -> dict:
-    "The result row of one question."
-    rule = 'bird' if ex.benchmark == 'bird' else 'spider'
+def score_example(ex: Example, pred: str, judged: dict) -> dict:
+    "The result row of one question, from its `judge` verdict."
     try: comps = component_match(ex.gold, pred, ex.schema)
     except Exception: comps = None  # a gold query outside Spider's grammar (BIRD's CAST, IIF…): no exact match
     row = dict(id=ex.id, db_id=ex.db_id, question=ex.question, gold=ex.gold, pred=pred, hardness=ex.hardness,
-               exec_match=exec_match(gold_res, pred_res, ex.gold, rule) if ex.db_path else None,
-               exact_match=exact_match(ex.gold, pred, ex.schema) if comps else None, pred_error=pred_res.error if ex.db_path else None,
-               pred_seconds=round(pred_res.seconds, 4))
+               exec_match=judged['exec_match'], exact_match=exact_match(ex.gold, pred, ex.schema) if comps else None,
+               pred_error=judged['pred_error'], pred_seconds=judged['pred_seconds'], over_budget=judged['over_budget'])
     row.update({k: v[0] == v[1] == v[2] for k, v in (comps or {}).items()})
     row['components'] = comps
     return row
+
+def _job(ex: Example, pred: str, timeout: float = 5.0, budget: float = 30.0) -> tuple:
+    return (str(ex.db_path) if ex.db_path else None, ex.gold, pred, timeout, 'bird' if ex.benchmark == 'bird' else 'spider', budget)
 
 # %% ../nbs/03_eval.ipynb #e160aae1
 LEVELS = ['easy', 'medium', 'hard', 'extra', 'simple', 'moderate', 'challenging']
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    "Count, executable count, EX, EM and clause F1 by hardness level and overall."
+    "Count, executable count, EX, EM and clause F1 by hardness level and overall (and the questions over the comparison budget, if any)."
     levels = [l for l in LEVELS if l in set(df['hardness'])] + ['all']
     out = []
     for lvl in levels:
@@ -801,6 +908,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
         ex, em = r['exec_match'].dropna(), r['exact_match'].dropna()
         out.append(dict(level=lvl, count=len(r), executable=len(ex), EX=ex.astype(float).mean() if len(ex) else float('nan'),
                         EM=em.astype(float).mean() if len(em) else float('nan'), **{f'F1 {k}': v['f1'] for k, v in component_f1([x for x in r['components'] if x]).items()}))
+        if 'over_budget' in r and r['over_budget'].any(): out[-1]['over budget'] = int(r['over_budget'].sum())
     return pd.DataFrame(out).set_index('level')
 
 # %% ../nbs/03_eval.ipynb #55101873
@@ -815,11 +923,17 @@ class EvalResult:
     @property
     def skipped(self) -> int:
         "Questions that could not be executed."
-        return int(self.examples['exec_match'].isna().sum())
+        return int(self.examples['exec_match'].isna().sum() - self.over_budget)
+
+    @property
+    def over_budget(self) -> int:
+        "Questions whose result comparison ran past its time budget (no execution verdict; not counted as executable)."
+        return int(self.examples['over_budget'].sum())
 
     def __repr__(self):
         s = self.summary[['count', 'executable', 'EX', 'EM']].to_string(float_format=lambda x: f'{x:.3f}')
-        return f"{self.benchmark}: {len(self.examples)} questions, {self.skipped} not executable\n{s}"
+        over = f", {self.over_budget} without an execution verdict (comparison over its time budget)" if self.over_budget else ''
+        return f"{self.benchmark}: {len(self.examples)} questions, {self.skipped} not executable{over}\n{s}"
 
 # %% ../nbs/03_eval.ipynb #18966eae
 def _saved_rows(path: Optional[Path]) -> dict:
@@ -833,47 +947,58 @@ def _saved_rows(path: Optional[Path]) -> dict:
 def _frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for c in ['exec_match', 'exact_match']: df[c] = df[c].astype('boolean')
+    df['over_budget'] = df['over_budget'].fillna(False).astype(bool) if 'over_budget' in df else False
     return df
 
 def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_root: Path|str|None = None,
-             out: Path|str|None = None, workers: int = 2, timeout: float = 5.0, chunk: int = 200, examples: list|None = None) -> EvalResult:
-    "Score `predictions` (list or file, in benchmark order, or aligned with `examples`); rows saved to `out` as computed."
-    preds = read_predictions(predictions)
-    exs = _align(preds, examples or load_benchmark(benchmark, split, Path(data_root) if data_root else None), benchmark)
-    benchmark = exs[0].benchmark if exs else benchmark
-    saved, done = _saved_rows(out), []
-    todo = [(e, p) for e, p in zip(exs, preds) if not (e.id in saved and saved[e.id]['pred'] == p)]
+             out: Path|str|None = None, workers: int = 2, timeout: float = 5.0, chunk: int = 200, examples: list|None = None,
+             limit: int|None = None, subset: bool = False, raw: bool = False, budget: float = 30.0) -> EvalResult:
+    """Score `predictions` (a list in question order, or a file in any format `read_predictions` reads) on `examples` or
+    the benchmark, aligned by `align_predictions`; each question's row is appended to `out` as soon as it is known.
+
+    `timeout`: seconds per query; `budget`: seconds per result comparison."""
+    exs = examples or load_benchmark(benchmark, split, Path(data_root) if data_root else None)
+    source = Path(predictions).name if isinstance(predictions, (str, Path)) else 'the predictions'
+    pairs = align_predictions(read_predictions(predictions, raw), exs, source, limit, subset)
+    benchmark = pairs[0][0].benchmark
+    saved = _saved_rows(out)
+    todo = [(e, p) for e, p in pairs if not (e.id in saved and saved[e.id]['pred'] == p)]
     new = {}
     for i in tqdm(range(0, len(todo), chunk), desc=f'scoring {benchmark}', disable=(len(todo) <= chunk) or None):  # None: only on a terminal
         part = todo[i:i + chunk]
-        db = lambda e: str(e.db_path) if e.db_path else None
-        res = execute_many([(db(e), remove_distinct(e.gold), timeout) for e, _ in part] + [(db(e), remove_distinct(p), timeout) for e, p in part], workers, desc=None)
-        rows = [score_example(e, p, g, r) for (e, p), g, r in zip(part, res[:len(part)], res[len(part):])]
+        judged = execute_many([_job(e, p, timeout, budget) for e, p in part], workers, desc=None, fn=judge)
+        rows = [score_example(e, p, j) for (e, p), j in zip(part, judged)]
         if out: write_jsonl(out, rows, append=True)
         new.update((r['id'], r) for r in rows)
-    df = _frame([new.get(e.id) or saved[e.id] for e in exs])
+    df = _frame([new.get(e.id) or saved[e.id] for e, _ in pairs])
     return EvalResult(df, summarize(df), benchmark, Path(out) if out else None)
 
 # %% ../nbs/03_eval.ipynb #ed88f88d
 def eval_speed(examples: list, workers: int = 2) -> dict:
-    "Queries/second for execution (serial and with `workers` processes) and exact match on `examples` gold vs gold."
+    "Queries/second for execution (serial and with `workers` processes) and exact match on `examples` gold vs gold; seconds to judge the widest result."
     exe = [e for e in examples if e.db_path]
     jobs = [(str(e.db_path), remove_distinct(e.gold), 5.0) for e in exe]
     t = time.perf_counter(); serial = execute_many(jobs); t_ser = time.perf_counter() - t
     t = time.perf_counter(); par = execute_many(jobs, workers); t_par = time.perf_counter() - t
     t = time.perf_counter(); em = [exact_match(e.gold, e.gold, e.schema) for e in examples]; t_em = time.perf_counter() - t
+    wide = next(e for e in exe if e.db_id == 'real_estate_properties')  # 26 columns, 14 of them NULL in every row
+    t = time.perf_counter(); wide_ok = judge((str(wide.db_path), 'SELECT * FROM Properties', 'SELECT * FROM Properties', 5.0, 'spider', 60.0))['exec_match']; t_wide = time.perf_counter() - t
     return dict(queries=len(jobs), ex_serial_qps=len(jobs) / t_ser, ex_parallel_qps=len(jobs) / t_par, workers=workers,
-                identical=[r.rows for r in serial] == [r.rows for r in par], em_qps=len(examples) / t_em, em_all=all(em))
+                identical=[r.rows for r in serial] == [r.rows for r in par], em_qps=len(examples) / t_em, em_all=all(em),
+                wide_result_seconds=t_wide, wide_result_match=wide_ok)
 
 # %% ../nbs/03_eval.ipynb #3dc1e651
 def eval_cmd(argv=None):
     "Score a prediction file: print the summary and write the per-question results."
-    p = command_parser('eval', 'score a file of predicted SQL, one query per line, in benchmark order', {'pred_file': 'predictions, one per line'})
+    p = command_parser('eval', 'score a prediction file (one query per line, simplesql JSONL, BIRD JSON, LLaMA-Factory JSONL…)', {'pred_file': 'predictions'})
     p.add_argument('--out', default=None, help='per-question results (default: PRED_FILE.eval.jsonl)')
+    p.add_argument('--subset', action='store_true', help='score only the questions the file has (its ids, or its first lines)')
+    p.add_argument('--raw', action='store_true', help='the file holds model text: extract the SQL on read')
     a = p.parse_args(argv)
     cfg = load_config(a.config, a.overrides)
     out = Path(a.out or str(a.pred_file) + '.eval.jsonl')
-    res = evaluate(a.pred_file, cfg.benchmark.name, cfg.benchmark.split, data_root(cfg), out, cfg.evaluation.num_workers, cfg.evaluation.query_timeout)
+    res = evaluate(a.pred_file, cfg.benchmark.name, cfg.benchmark.split, data_root(cfg), out, cfg.evaluation.num_workers, cfg.evaluation.query_timeout,
+                   limit=cfg.benchmark.limit, subset=a.subset, raw=a.raw, budget=cfg.evaluation.compare_budget)
     print(res); print(f'per-question results: {out}')
     return res
 

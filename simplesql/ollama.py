@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-import httpx, ollama, yaml
+import httpx, ollama, pydantic, yaml
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
 from .core import *
@@ -19,8 +19,8 @@ __all__ = ['SQL_STOP', 'bundled_model', 'Prediction', 'make_prediction', 'gen_op
            'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'generate', 'hf_source',
            'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop', 'OllamaError', 'server_down',
            'server_version', 'OllamaAPIServer', 'send_json', 'send_stream', 'from_ollama_options', 'to_ollama_options',
-           'has_model', 'pull_model', 'parse_modelfile', 'create_model', 'ensure_model', 'OllamaBackend', 'model_gguf',
-           'make_backend']
+           'has_model', 'pull_model', 'modelfile_parameter', 'parse_modelfile', 'create_model', 'ensure_model',
+           'OllamaBackend', 'model_gguf', 'make_backend']
 
 # %% ../nbs/02_ollama.ipynb #78257991
 def bundled_model() -> Path:
@@ -570,6 +570,20 @@ def _modelfile_value(s: str) -> tuple[str, str, bool]:
     v, _, rest = s.partition('\n')
     return v.strip(), rest, False
 
+def modelfile_parameter(key: str, value: str):
+    """A `PARAMETER key value` typed as the official client's `ollama.Options` types `key` (`stop`: one string).
+
+    Keys the client does not list (newer server options such as `min_p`) become a number when they read as one, else
+    text. Raises ValueError when a known key's value has the wrong type."""
+    if key not in ollama.Options.model_fields:
+        for cast in (int, float):
+            try: return cast(value)
+            except ValueError: pass
+        return value
+    try: v = getattr(ollama.Options.model_validate({key: [value] if key == 'stop' else value}), key)
+    except pydantic.ValidationError as e: raise ValueError(f"Modelfile PARAMETER {key} {value!r}: {e.errors()[0]['msg']}") from None
+    return v[0] if key == 'stop' else v
+
 def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
     "Arguments of `create_model` from a Modelfile's `text` (quoted values may span lines and have no escapes, as in Ollama)."
     out, params, rest = {}, {}, text
@@ -580,8 +594,8 @@ def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
         cmd, key = m.group(1).upper(), m.group(2)
         arg, rest, quoted = _modelfile_value(rest[m.end():])
         if cmd == 'PARAMETER':
-            v = arg if quoted or key == 'stop' else yaml.safe_load(arg)
-            params[key] = params.get(key, []) + [v] if key == 'stop' else v
+            v = modelfile_parameter(key, arg)
+            params[key] = params.get(key, []) + [v] if key == 'stop' else v  # repeated stop lines accumulate
         elif cmd == 'FROM': out.update({'gguf': Path(folder)/arg} if arg.endswith('.gguf') else {'from_': arg})
         elif cmd in ('TEMPLATE', 'SYSTEM'): out[cmd.lower()] = arg
     return {**out, 'parameters': params} if params else out

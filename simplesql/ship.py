@@ -210,7 +210,7 @@ def quickstart_cmd(argv=None):
     p.add_argument('-n', type=int, default=None, help=f'number of questions (default: all {SAMPLE_SIZE})')
     p.add_argument('--quant', default=SHIPPED_QUANT, help='GGUF type of the finetuned model (f16, q8_0, q4_k_m…)')
     p.add_argument('--out', default=None, help='per-question results (default: <paths.results>/quickstart/spider.eval.jsonl)')
-    a = p.parse_intermixed_args(argv)
+    a = p.parse_args(argv)
     cfg = load_config(a.config, [*TRAINING_FORMAT, *a.overrides])
     t0 = time.time(); gguf = bundled_model() if a.base else shipped_gguf(a.quant, cfg); setup = time.time() - t0
     exs = spread_sample(load_spider('dev', data_root(cfg)), a.n or SAMPLE_SIZE, SAMPLE_SEED) if a.spider_dev else load_sample()[:a.n]
@@ -315,7 +315,7 @@ def ask_cmd(argv=None):
     p.add_argument('--samples', type=int, default=0, help='extra sampled candidates; the answer is chosen by execution')
     p.add_argument('--max-rows', type=int, default=1000)
     p.add_argument('--gguf', default=None, help='a GGUF to use instead of the shipped model')
-    a = p.parse_intermixed_args(argv)
+    a = p.parse_args(argv)
     cfg = load_config(a.config, [*TRAINING_FORMAT, *a.overrides])
     check_database(a.db)
     r = ask(a.db, a.question, cfg, a.samples, gguf=a.gguf or shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr)), max_rows=a.max_rows)
@@ -333,7 +333,7 @@ def prompt_cmd(argv=None):
     if not [x for x in argv if not x.startswith('-') and not _OVERRIDE.match(x)]: return benchmark_prompt_cmd(argv)
     p = command_parser('prompt', 'print the exact prompt for a question on a SQLite database', {'db': 'SQLite database file', 'question': 'the question'})
     p.add_argument('--chat', action='store_true', help='the whole prompt text, chat template applied (ChatML)')
-    a = p.parse_intermixed_args(argv)
+    a = p.parse_args(argv)
     msgs = ask_messages(a.db, a.question)
     if not a.chat: return print(msgs[1]['content'])
     print(''.join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs) + '<|im_start|>assistant\n', end='')
@@ -393,7 +393,7 @@ def fidelity_cmd(argv=None):
     p.add_argument('--tag', default='', help='suffix of the answer files, e.g. fp32 for another adapter')
     p.add_argument('--threads', type=int, default=None)
     p.add_argument('--report', default=None, metavar='JSON', help='score the answer files in RUN_DIR (with RUN_DIR/hf.jsonl as reference) into JSON')
-    a = p.parse_intermixed_args(argv)
+    a = p.parse_args(argv)
     cfg, run = load_config(a.config, [*TRAINING_FORMAT, *a.overrides]), Path(a.run_dir)
     exs = [e for e in load_spider('dev', data_root(cfg)) if e.db_path][:cfg.benchmark.limit]
     if a.report:
