@@ -855,17 +855,19 @@ def align_predictions(records: list[dict], examples: list, source: str = 'the pr
     hint = 'set benchmark.limit=N to score the first N questions, or --subset to score only the questions it has'
     if not records: raise ValueError(f"{source} holds no predictions")
     if all(r['id'] is not None for r in records):
-        byid = {e.id: e for e in examples} | {e.id.rsplit('-', 1)[1]: e for e in examples}
-        got = {}
+        byid = {}
+        for i, e in enumerate(examples): byid.setdefault(e.id, []).append(e); byid[str(i)] = [e]  # a bare number: the position, as BIRD's tools key it
+        got = {}  # id(example) → record; a repeated question id (BIRD mini-dev has two) takes its records in file order
         for r in records:
-            e = byid.get(str(r['id']))
-            if e is None: raise ValueError(f"{at(r)}: id {r['id']!r} is not a {bench} question ({examples[0].id} … {examples[-1].id})")
-            if e.id in got: raise ValueError(f"{at(r)}: a second prediction for {e.id}")
-            got[e.id] = r
-        if subset: target = [e for e in target if e.id in got]
-        missing = [e.id for e in target if e.id not in got]
+            same = byid.get(str(r['id']))
+            if same is None: raise ValueError(f"{at(r)}: id {r['id']!r} is not a {bench} question ({examples[0].id} … {examples[-1].id}, or 0 … {len(examples) - 1})")
+            e = next((e for e in same if id(e) not in got), None)
+            if e is None: raise ValueError(f"{at(r)}: a second prediction for {same[0].id}")
+            got[id(e)] = r
+        if subset: target = [e for e in target if id(e) in got]
+        missing = [e.id for e in target if id(e) not in got]
         if missing: raise ValueError(f"{source} has no prediction for {len(missing)} of the {len(target)} {bench} questions (first: {missing[0]}): {hint}")
-        pairs = [(e, got[e.id]) for e in target]
+        pairs = [(e, got[id(e)]) for e in target]
     elif any(r['id'] is not None for r in records): raise ValueError(f"{source}: some predictions have an id and some do not; give each one an id, or none")
     else:
         if len(records) > len(target) and not limit:

@@ -3,8 +3,8 @@ changed, and say how many verdicts moved (issue #14).
 
     python nbs/scripts/rescore_extraction.py [RESULTS_DIR]
 
-For each `*.predictions.jsonl` with a `text` field (voted runs excluded: their SQL is a chosen candidate, whose text
-was not kept), the `sql` field is rewritten where extraction now differs, `*.eval.jsonl` beside it is re-scored for
+For each `*.predictions.jsonl` with a `text` field (voted runs only re-judged: their SQL is a chosen candidate, whose
+text was not kept), the `sql` field is rewritten where extraction now differs, `*.eval.jsonl` beside it is re-scored for
 those questions only (the others are read back), and the export-fidelity answers are re-scored into
 export_fidelity.json. Every stored verdict is also re-judged with today's bounded result comparison, to show that it
 changes none. The summary goes to RESULTS_DIR/rescore_extraction.json.
@@ -15,7 +15,7 @@ from simplesql.core import extract_sql, read_jsonl, write_jsonl, project_root
 from simplesql.eval import load_benchmark, evaluate, execute_many, judge, _job
 
 root = Path(sys.argv[1] if len(sys.argv) > 1 else project_root()/'results')
-benchmarks = {b: {e.id: e for e in load_benchmark(b, 'dev')} for b in ('spider', 'bird', 'cspider')}
+benchmarks = {b: load_benchmark(b, 'dev') for b in ('spider', 'bird', 'cspider')}
 report = {}
 
 def verdicts(rows): return {r['id']: (r['exec_match'], r['exact_match']) for r in rows}
@@ -26,17 +26,17 @@ def rates(v: dict) -> dict:
     return dict(EX=round(sum(ex) / max(1, len(ex)), 4), EM=round(sum(em) / max(1, len(em)), 4))
 
 for pred in sorted(root.rglob('*.predictions.jsonl')):
-    if 'voted' in pred.parts: continue
     rows = read_jsonl(pred)
     if not rows or 'text' not in rows[0]: continue
-    changed = [r['id'] for r in rows if extract_sql(r['text']) != r['sql']]
+    voted = 'voted' in pred.parts  # the SQL is a chosen candidate: only re-judged
+    changed = [] if voted else [r['id'] for r in rows if extract_sql(r['text']) != r['sql']]
     bench = pred.name.split('.')[0]
     ev = pred.with_name(f'{bench}.eval.jsonl')
     entry = dict(questions=len(rows), sql_changed=len(changed))
     before = verdicts(read_jsonl(ev)) if ev.exists() else None
     # today's comparison on every stored verdict (no prediction changed yet)
     if before is not None:
-        exs = benchmarks[bench]
+        exs = {e.id: e for e in benchmarks[bench]}
         judged = execute_many([_job(exs[r['id']], r['sql']) for r in rows], workers=2, fn=judge)
         entry['exec_verdicts_rejudged'] = len(rows)
         entry['exec_verdicts_different_today'] = sum(j['exec_match'] != before[r['id']][0] for r, j in zip(rows, judged))
@@ -46,7 +46,7 @@ for pred in sorted(root.rglob('*.predictions.jsonl')):
         if ev.exists():
             with tempfile.TemporaryDirectory() as d:
                 tmp = Path(d)/'eval.jsonl'; shutil.copy(ev, tmp)
-                res = evaluate(pred, bench, examples=list(benchmarks[bench].values()), out=tmp, subset=True)
+                res = evaluate(pred, bench, examples=benchmarks[bench], out=tmp, subset=True)
                 saved = {r['id']: r for r in read_jsonl(tmp)}  # the last row of each question wins
             write_jsonl(ev, [saved[i] for i in res.examples['id']])
             after = verdicts(read_jsonl(ev))
@@ -67,10 +67,10 @@ if fid.exists():
             for r in rows: r['sql'] = extract_sql(r['text'])
             write_jsonl(p, rows)
         changed[k] = n
-    exs = [e for e in benchmarks['spider'].values() if e.db_path]
+    exs = [e for e in benchmarks['spider'] if e.db_path]
     old = json.loads((root/'export_fidelity.json').read_text())
-    new = {**old, **fidelity_scores(files, exs)}
-    (root/'export_fidelity.json').write_text(json.dumps(new, indent=1) + '\n')
+    new = {**old, **fidelity_scores(files, exs)} if any(changed.values()) else old
+    if new is not old: (root/'export_fidelity.json').write_text(json.dumps(new, indent=1) + '\n')
     report['export_fidelity'] = dict(sql_changed=changed, EX_before=old['execution_accuracy'], EX_after=new['execution_accuracy'])
     print(report['export_fidelity'])
 
