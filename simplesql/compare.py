@@ -63,7 +63,7 @@ def mcnemar(before: pd.Series, after: pd.Series) -> dict:
 # %% ../nbs/05_compare.ipynb #e4492732
 def _tables(sql: str) -> set:
     import sqlglot
-    try: return {t.name.lower() for t in sqlglot.parse_one(sql, read='sqlite').find_all(sqlglot.exp.Table)}
+    try: return {t.name.lower() for t in parse_sql(sql).find_all(sqlglot.exp.Table)}
     except Exception: return set()
 
 def error_category(row) -> Optional[str]:

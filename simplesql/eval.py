@@ -186,7 +186,7 @@ def _build(c: list, parent, ids) -> dict:
 # %% ../nbs/03_eval.ipynb #6957b631
 def spider_tree(sql: str, schema: Schema) -> dict:
     "Spider's `sql` tree (as in `dev.json`) for the query `sql` on `schema`."
-    try: node = sqlglot.parse_one(sql.strip().rstrip(';'), read='sqlite')
+    try: node = parse_sql(sql.strip().rstrip(';'))
     except sqlglot.errors.SqlglotError as e: raise SQLTreeError(f"cannot parse: {e}") from None
     if not isinstance(node, (exp.Select, exp.SetOperation, exp.Subquery)): raise SQLTreeError(f"not a query: {sql[:40]!r}")
     return _tree(node, None, spider_ids(schema))
@@ -518,7 +518,7 @@ def em_pairs(dev: list, schemas: dict, per_transform: int = 20) -> list[dict]:
     for name, (fn, verdict) in EM_TRANSFORMS.items():
         done = []
         for e in dev:
-            try: new = fn(sqlglot.parse_one(e['query'], read='sqlite'), schemas[e['db_id']]) if fn else e['query']
+            try: new = fn(parse_sql(e['query']), schemas[e['db_id']]) if fn else e['query']
             except SQLTreeError: new = None
             if new is None: continue
             done.append(dict(db_id=e['db_id'], gold=e['query'], pred=new if isinstance(new, str) else new.sql(dialect='sqlite'), transform=name, match=verdict))
