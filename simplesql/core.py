@@ -15,14 +15,14 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
 # %% auto #0
-__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'T', 'COMMANDS', 'project_root',
-           'ModelConfig', 'BenchmarkConfig', 'EvaluationConfig', 'FinetuneConfig', 'OllamaConfig', 'PathsConfig',
-           'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config', 'resolve_path',
-           'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite', 'schema_from_spider',
-           'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl', 'schema_compact',
-           'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block', 'schema_prompt',
-           'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql', 'normalize_sql',
-           'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'main', 'config_cmd']
+__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'T', 'MAX_SQL_LINES', 'COMMANDS',
+           'project_root', 'ModelConfig', 'BenchmarkConfig', 'EvaluationConfig', 'FinetuneConfig', 'OllamaConfig',
+           'PathsConfig', 'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config',
+           'resolve_path', 'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite',
+           'schema_from_spider', 'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl',
+           'schema_compact', 'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block',
+           'schema_prompt', 'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql',
+           'normalize_sql', 'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'main', 'config_cmd']
 
 # %% ../nbs/00_core.ipynb #01db63c8
 def project_root(start: Path|str|None = None) -> Path:
@@ -421,16 +421,20 @@ def parse_sql(sql: str, dialect: str = 'sqlite') -> exp.Expression:
 def parses(sql: str, dialect: str = 'sqlite') -> bool:
     "Does sqlglot parse `sql` into a statement (not a fallback `Command`)?"
     try: return not isinstance(parse_sql(sql, dialect), exp.Command)
-    except sqlglot.errors.SqlglotError: return False
+    except (sqlglot.errors.SqlglotError, RecursionError): return False  # RecursionError: hundreds of nested parentheses
 
 # %% ../nbs/00_core.ipynb #5ccc49c8
-_FENCE = re.compile(r"```(?:sql|sqlite|SQL)?\s*\n?(.*?)(?:```|$)", re.S)
 _START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`]+(?:\s*\([^)]*\))?\s+AS\s*\(", re.I)  # WITH only as a CTE, not the word
+_FENCE = re.compile(r"```[ \t]*([A-Za-z][\w+-]*)?[ \t]*\n?(.*?)(?:\n[ \t]*```|```|$)", re.S)
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_SQL_LANGS = {'sql', 'sqlite', 'sqlite3', 'mysql', 'postgresql', 'postgres', 'psql', 'tsql', 'plsql'}
+_END_MARK = re.compile(r"</\w|<\|\w|\[/\w")  # </answer>, <|im_end|>, [/SQL]: a chat format's markup ends the query
 _SQLITE = SQLite()
 T = TokenType
 _GOES_ON = {T.FROM, T.WHERE, T.GROUP_BY, T.ORDER_BY, T.HAVING, T.LIMIT, T.OFFSET, T.JOIN, T.ON, T.AND, T.OR, T.UNION, T.INTERSECT,
             T.EXCEPT, T.INNER, T.LEFT, T.OUTER, T.CROSS, T.NATURAL, T.R_PAREN, T.COMMA}  # a query goes on after a blank line only with these
-_LEADS_IN = {T.UNION, T.INTERSECT, T.EXCEPT, T.ALL, T.L_PAREN, T.ALIAS, T.COMMA}  # after these, SELECT on a new line is the same query
+_LEADS_IN = {T.UNION, T.INTERSECT, T.EXCEPT, T.ALL, T.L_PAREN, T.ALIAS, T.COMMA}  # after these, the query goes on whatever follows
+MAX_SQL_LINES = 200  # lines read after the start of a query (model text can run on for thousands)
 
 def _first_statement(sql: str) -> str:
     "Text up to the first `;` outside quotes (for text that does not tokenize)."
@@ -442,7 +446,7 @@ def _first_statement(sql: str) -> str:
         elif ch == ';': return sql[:i]
     return sql
 
-def _word(t, text: str) -> bool: return t.token_type == T.VAR and bool(re.fullmatch(r'[A-Z][a-z]+', text[t.start:t.end + 1]))
+def _sentence_word(t, text: str) -> bool: return bool(re.fullmatch(r'[A-Z][a-z]+', text[t.start:t.end + 1]))
 
 def _prose_line(line: str) -> bool:
     "Does `line` start like a sentence: a capitalised word that is no SQL keyword?"
@@ -456,42 +460,66 @@ def _join(toks: list, text: str) -> str:
     "The tokens' own text (literals as written), one space where whitespace or a comment was."
     return ''.join(('' if a is None or b.start == a.end + 1 else ' ') + text[b.start:b.end + 1] for a, b in zip([None] + toks[:-1], toks))
 
-def _cut(toks: list, text: str) -> tuple[str, bool]:
-    "The first statement among `toks`, and whether something after it ended it (`;`, a blank line, prose, a new query)."
+def _cut(toks: list, text: str) -> tuple[str, bool, int]:
+    "The first statement among `toks`, whether something after it ended it (`;`, a blank line, prose, a new query), and where it ends."
     keep, depth = [], 0
     for i, t in enumerate(toks):
-        if t.token_type == T.SEMICOLON: return _join(keep, text), True
-        if keep:
+        if t.token_type == T.SEMICOLON: return _join(keep, text), True, t.end
+        if keep and (keep[-1].token_type not in _LEADS_IN):
             gap = re.sub(r'--[^\n]*|/\*.*?\*/', '', text[keep[-1].end + 1:t.start], flags=re.S)
-            if re.search(r'\n\s*\n', gap) and t.token_type not in _GOES_ON: return _join(keep, text), True
-            new_query = t.token_type in (T.SELECT, T.WITH) and depth == 0 and keep[-1].token_type not in _LEADS_IN
-            if '\n' in gap and (new_query or _word(t, text)) and parses(_join(keep, text)) and not parses(_join(keep + toks[i:], text)):
-                return _join(keep, text), True  # a line that starts prose or another query, after a complete one
+            if re.search(r'\n\s*\n', gap) and t.token_type not in _GOES_ON: return _join(keep, text), True, t.start
+            new_query = t.token_type in (T.SELECT, T.WITH) and depth == 0
+            if '\n' in gap and (new_query or _sentence_word(t, text)) and parses(_join(keep, text)) and not parses(_join(keep + toks[i:], text)):
+                return _join(keep, text), True, t.start  # a line that starts prose or another query, after a complete one
         depth += (t.token_type == T.L_PAREN) - (t.token_type == T.R_PAREN)
         keep.append(t)
-    return _join(keep, text), False
+    return _join(keep, text), False, len(text)
+
+def _statement(text: str) -> tuple[str, int]:
+    "The first statement of `text`, which starts with one, read with the SQLite tokenizer, and where it ends."
+    text = re.split(r'\n[ \t]*```', _END_MARK.split(text, 1)[0], maxsplit=1)[0]  # a fence closing on its own line ends it too
+    lines = text.splitlines(keepends=True)[:MAX_SQL_LINES]
+    try: return _cut(_SQLITE.tokenize(''.join(lines)), ''.join(lines))[::2]
+    except TokenError: pass
+    sql, ok = '', False
+    for k in range(1, len(lines) + 1):  # line by line: prose after the query cannot break the tokenizer
+        try: toks = _SQLITE.tokenize(''.join(lines[:k]))
+        except TokenError:
+            if ok and _prose_line(lines[k - 1]): return sql, len(''.join(lines[:k - 1]))  # a sentence with an apostrophe after the query
+            ok = False; continue
+        sql, ended, end = _cut(toks, ''.join(lines[:k]))
+        if ended: return sql, end
+        ok = True
+    return (sql if ok else ' '.join(_first_statement(''.join(lines)).split())), len(text)  # a quote never closed: as written
+
+def _regions(text: str) -> list[str]:
+    "Where the query may be, best first: SQL code fences, unlabelled fences, a JSON answer, inline code with a FROM, the whole text."
+    fences = [(m.group(1) or '', m.group(2)) for m in _FENCE.finditer(text)]
+    fences = [('', f'{lang} {body}') if lang.lower() in ('select', 'with') else (lang.lower(), body) for lang, body in fences]  # ```SELECT … on one line
+    out = [b for lang, b in fences if lang in _SQL_LANGS] + [b for lang, b in fences if not lang]
+    if text.lstrip().startswith('{'):
+        try: out += [v for v in json.loads(text).values() if isinstance(v, str)]
+        except (json.JSONDecodeError, AttributeError): pass
+    return out + [m.group(1) for m in _INLINE.finditer(text) if re.search(r'\bFROM\b', m.group(1), re.I)] + [text]
 
 def extract_sql(text: str|None) -> str:
     """The first SQL query in model output `text`, on one line, or '' if there is none.
 
-    Fences, prose before and after, comments and further statements are removed; tokens and literals are as written
-    (sqlglot's SQLite tokenizer). Text whose quotes never close is returned as written, on one line."""
+    Code fences (SQL ones first), a JSON answer and inline code are looked in before the text itself; prose before and
+    after, comments, chat markup and further statements are removed; tokens and literals are as written (sqlglot's
+    SQLite tokenizer). A lowercase candidate that neither parses nor has a FROM is prose ("we select the names…") and
+    the next one is tried; text whose quotes never close is returned as written, on one line."""
     if not text: return ''
-    m = _FENCE.search(text)
-    if m and _START.search(m.group(1)): text = m.group(1)
-    m = next((m for m in _START.finditer(text) if not _in_comment(text, m.start())), None)
-    if not m: return ''
-    text = text[m.start():].split('```')[0]
-    lines, sql, ok = text.splitlines(keepends=True), '', False
-    for k in range(1, len(lines) + 1):  # line by line, so that prose after the query cannot break the tokenizer
-        try: toks = _SQLITE.tokenize(''.join(lines[:k]))
-        except TokenError:
-            if ok and _prose_line(lines[k - 1]): return sql  # a sentence with an apostrophe after the query
-            ok = False; continue
-        sql, ended = _cut(toks, text)
-        if ended: return sql
-        ok = True
-    return sql if ok else ' '.join(_first_statement(text).split())
+    first = ''
+    for region in _regions(text):
+        after = 0
+        for s in [m.start() for m in _START.finditer(region) if not _in_comment(region, m.start())][:20]:
+            if s < after: continue  # a subquery of the statement already read
+            sql, end = _statement(region[s:])
+            prose = region[s].islower() and not re.search(r'\bFROM\b', sql, re.I) and not parses(sql)
+            if sql and not prose: return sql
+            first, after = first or sql, s + end
+    return first
 
 # %% ../nbs/00_core.ipynb #82570fb4
 def normalize_sql(sql: str, dialect: str = 'sqlite') -> str:
@@ -540,9 +568,16 @@ COMMANDS = {
     'pipeline': ('simplesql.compare', 'pipeline_cmd', 'baseline → finetune → export → evaluate → compare, each phase resumable'),
 }
 
+_OVERRIDE = re.compile(r'[A-Za-z_]\w*\.\w+=.*', re.S)  # section.key=value (a misspelt section is reported by load_config)
+
 class CommandParser(argparse.ArgumentParser):
-    "Options, positionals and `section.key=value` overrides in any order, as people type them (`parse_intermixed_args`)."
-    def parse_args(self, args=None, namespace=None): return self.parse_intermixed_args(args, namespace)
+    "Options, positionals and `section.key=value` overrides in any order, as people type them."
+    def parse_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        over = [a for a in args if _OVERRIDE.fullmatch(a)]  # an override never fills a positional, wherever it stands
+        ns = self.parse_intermixed_args([a for a in args if not _OVERRIDE.fullmatch(a)], namespace)
+        ns.overrides = over + list(getattr(ns, 'overrides', None) or [])
+        return ns
 
 def command_parser(prog: str, description: str, positional: dict|None = None) -> argparse.ArgumentParser:
     "A `CommandParser` with `positional` arguments (name: help), `--config` and `section.key=value` overrides."
@@ -562,7 +597,7 @@ def main(argv=None):
     if argv[0] not in COMMANDS: raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
     mod, fn, _ = COMMANDS[argv[0]]
     try: getattr(importlib.import_module(mod), fn)(argv[1:])
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f"error: {e}")  # bad input: the message says what to do
+    except (ValueError, OSError) as e: raise SystemExit(f"error: {e}")  # bad input (or a path that is a folder…): the message says what to do
     return 0
 
 # %% ../nbs/00_core.ipynb #9944df0a

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_eval.ipynb #768d5237
 from __future__ import annotations
-import json, re, sys, math, time, copy, random, sqlite3, itertools, functools, multiprocessing, concurrent.futures
+import json, re, sys, gzip, math, time, copy, random, sqlite3, itertools, functools, multiprocessing, concurrent.futures
 from collections import Counter, namedtuple
 import sqlglot
 from sqlglot import exp
@@ -806,13 +806,29 @@ def _record(r, line: int|None, raw: bool, where: str) -> dict:
     if key is None: raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): {json.dumps(r, ensure_ascii=False)[:80]}")
     text = str((r.get('text') if raw and r.get('text') is not None else r[key]) or '')
     sql, _, db_id = text.partition(BIRD_SEP)
-    return dict(line=line, id=next((r[k] for k in ID_KEYS if r.get(k) is not None), None), sql=extract_sql(sql) if raw else sql.strip(),
+    key = next((k for k in ID_KEYS if r.get(k) is not None), None)
+    return dict(line=line, id=r[key] if key else None, id_key=key, sql=extract_sql(sql) if raw else sql.strip(),
                 db_id=r.get('db_id') or db_id.strip() or None, gold=next((r[k] for k in GOLD_KEYS if r.get(k)), None))
 
 def _continues(line: str) -> Optional[str]:
     "The first word of `line` when it can only continue a query (FROM, WHERE, AND, `)` …), else None."
     m = re.match(r"\s*(\w+(?:\s+BY\b)?|\)|,)", line, re.I)
     return m.group(1) if m and _SQLITE.tokenize(m.group(1))[0].token_type in _GOES_ON else None
+
+def _text(path: Path) -> str:
+    "The text of a prediction file: UTF-8 (with or without a BOM), UTF-16 with a BOM, or gzipped; else ValueError."
+    data = path.read_bytes()
+    if data[:2] == b'\x1f\x8b': data = gzip.decompress(data)
+    if data[:2] in (b'\xff\xfe', b'\xfe\xff'): return data.decode('utf-16')
+    try: text = data.decode('utf-8-sig')
+    except UnicodeDecodeError: raise ValueError(f"{path.name} is not UTF-8 text: save it as UTF-8") from None
+    if '\x00' in text: raise ValueError(f"{path.name} is not a text file")
+    return text
+
+def _no_repeats(pairs: list) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) < len(keys): raise ValueError(f"the key {next(k for k in keys if keys.count(k) > 1)!r} appears twice: give each question one prediction")
+    return dict(pairs)
 
 def read_predictions(source, raw: bool = False) -> list[dict]:
     """Prediction records (`line`, `id`, `sql`, `db_id`, `gold`) from a file in any of the formats above, or from a list.
@@ -821,15 +837,15 @@ def read_predictions(source, raw: bool = False) -> list[dict]:
     if not isinstance(source, (str, Path)): return [_record(p, None, raw, f'prediction {i + 1}') for i, p in enumerate(source)]
     path = Path(source)
     if not path.is_file(): raise FileNotFoundError(f"prediction file {path} not found")
-    text = path.read_text(encoding='utf-8', errors='replace')
+    text = _text(path)
     lines = text.splitlines()
     while lines and not lines[-1].strip(): lines.pop()
-    if text.lstrip()[:1] in ('[', '{'):
-        try: data = json.loads(text)
+    if text.lstrip()[:1] in ('[', '{', '"'):
+        try: data = json.loads(text, object_pairs_hook=_no_repeats)
         except json.JSONDecodeError: data = None  # JSON lines
         if isinstance(data, list): return [_record(r, None, raw, f'{path.name} item {i + 1}') for i, r in enumerate(data)]
         if isinstance(data, dict) and not any(k in data for k in SQL_KEYS + ID_KEYS + GOLD_KEYS):  # id → prediction (BIRD's predict_dev.json)
-            return [{**_record(v, None, raw, f'{path.name} id {k}'), 'id': k} for k, v in data.items()]
+            return [{**_record(v, None, raw, f'{path.name} id {k}'), 'id': k, 'id_key': 'key'} for k, v in data.items()]
         recs = []
         for i, l in enumerate(lines):
             try: r = json.loads(l)
@@ -840,7 +856,7 @@ def read_predictions(source, raw: bool = False) -> list[dict]:
     for i, l in enumerate(lines):
         sql, _, db_id = l.replace(BIRD_SEP, '\t').partition('\t')
         if (w := _continues(sql)) and i: raise ValueError(f"{path.name} line {i + 1} starts with {w}, so it continues the query on line {i}: write each query on one line, or use JSONL")
-        recs.append(dict(line=i + 1, id=None, sql=extract_sql(sql) if raw else sql.strip(), db_id=db_id.strip() or None, gold=None))
+        recs.append(dict(line=i + 1, id=None, id_key=None, sql=extract_sql(sql) if raw else sql.strip(), db_id=db_id.strip() or None, gold=None))
     return recs
 
 # %% ../nbs/03_eval.ipynb #d6096553
@@ -850,16 +866,19 @@ def align_predictions(records: list[dict], examples: list, source: str = 'the pr
                       subset: bool = False) -> list[tuple]:
     "`(example, sql)` pairs for the questions to score (the first `limit`, or those the file has with `subset`); ValueError on any disagreement."
     bench = ' '.join(examples[0].id.split('-')[:2]) if examples else 'benchmark'
+    if limit is not None and limit < 1: raise ValueError(f"benchmark.limit must be a positive number of questions, got {limit}")
     target = examples[:limit] if limit else examples
     at = lambda r: f"{source} line {r['line']}" if r['line'] else f"{source} id {r['id']}" if r['id'] is not None else source
     hint = 'set benchmark.limit=N to score the first N questions, or --subset to score only the questions it has'
     if not records: raise ValueError(f"{source} holds no predictions")
     if all(r['id'] is not None for r in records):
-        byid = {}
-        for i, e in enumerate(examples): byid.setdefault(e.id, []).append(e); byid[str(i)] = [e]  # a bare number: the position, as BIRD's tools key it
+        byid, byqid = {}, {}
+        for i, e in enumerate(examples):
+            byid.setdefault(e.id, []).append(e); byid[str(i)] = [e]  # a bare number: the position, as BIRD's tools number the questions
+            byqid.setdefault(e.id.rsplit('-', 1)[1], []).append(e)  # a `question_id` field: BIRD's own id
         got = {}  # id(example) → record; a repeated question id (BIRD mini-dev has two) takes its records in file order
         for r in records:
-            same = byid.get(str(r['id']))
+            same = (byqid if r.get('id_key') == 'question_id' else byid).get(str(r['id']))
             if same is None: raise ValueError(f"{at(r)}: id {r['id']!r} is not a {bench} question ({examples[0].id} … {examples[-1].id}, or 0 … {len(examples) - 1})")
             e = next((e for e in same if id(e) not in got), None)
             if e is None: raise ValueError(f"{at(r)}: a second prediction for {same[0].id}")
@@ -952,6 +971,11 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     df['over_budget'] = df['over_budget'].fillna(False).astype(bool) if 'over_budget' in df else False
     return df
 
+def _reusable(row: dict, e: Example, pred: str) -> bool:
+    "Is a saved row still the answer: same prediction, and a verdict that a rerun could not change (no timeout, budget or missing database)?"
+    return (row['pred'] == pred and not row.get('over_budget') and row.get('pred_error') != 'timeout'
+            and (row['exec_match'] is not None or e.db_path is None))
+
 def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_root: Path|str|None = None,
              out: Path|str|None = None, workers: int = 2, timeout: float = 5.0, chunk: int = 200, examples: list|None = None,
              limit: int|None = None, subset: bool = False, raw: bool = False, budget: float = 30.0) -> EvalResult:
@@ -964,7 +988,7 @@ def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_ro
     pairs = align_predictions(read_predictions(predictions, raw), exs, source, limit, subset)
     benchmark = pairs[0][0].benchmark
     saved = _saved_rows(out)
-    todo = [(e, p) for e, p in pairs if not (e.id in saved and saved[e.id]['pred'] == p)]
+    todo = [(e, p) for e, p in pairs if not (e.id in saved and _reusable(saved[e.id], e, p))]
     new = {}
     for i in tqdm(range(0, len(todo), chunk), desc=f'scoring {benchmark}', disable=(len(todo) <= chunk) or None):  # None: only on a terminal
         part = todo[i:i + chunk]

@@ -15,8 +15,8 @@ from fastcore.basics import patch, store_attr
 from .core import *
 
 # %% auto #0
-__all__ = ['SQL_STOP', 'bundled_model', 'Prediction', 'make_prediction', 'gen_options', 'load_gguf', 'llama_chat',
-           'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'generate', 'hf_source',
+__all__ = ['SQL_STOP', 'MODELFILE_COMMANDS', 'bundled_model', 'Prediction', 'make_prediction', 'gen_options', 'load_gguf',
+           'llama_chat', 'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'generate', 'hf_source',
            'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop', 'OllamaError', 'server_down',
            'server_version', 'OllamaAPIServer', 'send_json', 'send_stream', 'from_ollama_options', 'to_ollama_options',
            'has_model', 'pull_model', 'modelfile_parameter', 'parse_modelfile', 'create_model', 'ensure_model',
@@ -509,6 +509,8 @@ def _progress(self: OllamaAPIServer, h, req, steps):
 def api_create(self: OllamaAPIServer, h, req):
     "POST /api/create: a model from uploaded `files` or `from` another model."
     def steps():
+        if req.get('adapters'):  # never build the base model silently without the adapter asked for
+            yield {'error': 'this server does not apply LoRA adapters: merge the adapter into the GGUF (simplesql export) or use Ollama'}; return
         if req.get('files'):
             fname, digest = next(iter(req['files'].items()))
             blob = self.blobs/digest.replace(':', '-')
@@ -584,31 +586,49 @@ def modelfile_parameter(key: str, value: str):
     except pydantic.ValidationError as e: raise ValueError(f"Modelfile PARAMETER {key} {value!r}: {e.errors()[0]['msg']}") from None
     return v[0] if key == 'stop' else v
 
+MODELFILE_COMMANDS = ('FROM', 'ADAPTER', 'TEMPLATE', 'SYSTEM', 'PARAMETER', 'MESSAGE', 'LICENSE', 'REQUIRES')
+
+def _model_path(arg: str, folder: Path|str) -> Optional[Path]:
+    "The local file a FROM or ADAPTER value names (`~` expanded, relative to the Modelfile's folder), or None for a model name."
+    p = Path(arg).expanduser()
+    p = p if p.is_absolute() else Path(folder)/p
+    return p if p.suffix.lower() == '.gguf' or p.is_file() or arg.startswith(('.', '/', '~')) else None
+
 def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
-    "Arguments of `create_model` from a Modelfile's `text` (quoted values may span lines and have no escapes, as in Ollama)."
-    out, params, rest = {}, {}, text
+    """Arguments of `create_model` from a Modelfile's `text`, as Ollama's parser reads it (docs/modelfile.md).
+
+    Unquoted values run to the end of the line; `"…"` and `\"\"\"…\"\"\"` values may span lines and have no escapes;
+    repeated `PARAMETER stop` and MESSAGE lines accumulate. Raises ValueError (one line) on an unknown command, a
+    PARAMETER without a value, or no FROM."""
+    out, params, msgs, rest = {}, {}, [], text.lstrip('\ufeff')
     while rest := rest.lstrip():
         if rest.startswith('#'): rest = rest.partition('\n')[2]; continue
-        m = re.match(r'(\w+)[ \t]+(?:(\w+)[ \t]+)?' if rest[:9].upper() == 'PARAMETER' else r'(\w+)[ \t]+()', rest)
-        if not m: raise ValueError(f"Modelfile line not understood: {rest.splitlines()[0]!r}")
-        cmd, key = m.group(1).upper(), m.group(2)
+        cmd, line = rest.split(None, 1)[0].upper(), rest.splitlines()[0]
+        if cmd not in MODELFILE_COMMANDS: raise ValueError(f"Modelfile line {line!r}: the command must be one of {', '.join(MODELFILE_COMMANDS)}")
+        m = re.match(r'\w+[ \t]+(\w+)[ \t]+' if cmd in ('PARAMETER', 'MESSAGE') else r'\w+[ \t]+()', rest)
+        if not m: raise ValueError(f"Modelfile line {line!r} has no value")
+        key = m.group(1)
         arg, rest, quoted = _modelfile_value(rest[m.end():])
         if cmd == 'PARAMETER':
             v = modelfile_parameter(key, arg)
             params[key] = params.get(key, []) + [v] if key == 'stop' else v  # repeated stop lines accumulate
-        elif cmd == 'FROM': out.update({'gguf': Path(folder)/arg} if arg.endswith('.gguf') else {'from_': arg})
-        elif cmd in ('TEMPLATE', 'SYSTEM'): out[cmd.lower()] = arg
-    return {**out, 'parameters': params} if params else out
+        elif cmd == 'FROM': out.update({'gguf': p} if (p := _model_path(arg, folder)) else {'from_': arg})
+        elif cmd == 'ADAPTER': out['adapter'] = _model_path(arg, folder) or Path(arg)
+        elif cmd == 'MESSAGE': msgs.append(dict(role=key, content=arg))
+        elif cmd in ('TEMPLATE', 'SYSTEM', 'LICENSE'): out[cmd.lower()] = arg
+    if 'gguf' not in out and 'from_' not in out: raise ValueError("the Modelfile has no FROM line: add FROM <model name or path to a .gguf>")
+    return {**out, **({'parameters': params} if params else {}), **({'messages': msgs} if msgs else {})}
 
 # %% ../nbs/02_ollama.ipynb #52e7548e
 def create_model(client: ollama.Client, name: str, gguf: Path|str|None = None, modelfile: Path|str|None = None,
                  progress: bool = True, **kw):
-    "Create model `name` on the server from a local `gguf` or a `modelfile` (`kw`: from_, template, system, parameters)."
-    if modelfile: kw = {**parse_modelfile(Path(modelfile).read_text(), Path(modelfile).parent), **kw}
-    gguf = gguf or kw.pop('gguf', None)
-    if gguf:
-        if not Path(gguf).exists(): raise FileNotFoundError(f"no GGUF file at {gguf}")
-        kw['files'] = {Path(gguf).name: client.create_blob(gguf)}
+    "Create model `name` on the server from a local `gguf` or a `modelfile` (`kw`: from_, adapter, template, system, parameters, messages, license)."
+    if modelfile: kw = {**parse_modelfile(Path(modelfile).read_text(encoding='utf-8-sig'), Path(modelfile).parent), **kw}
+    gguf, adapter = gguf or kw.pop('gguf', None), kw.pop('adapter', None)
+    for f in (gguf, adapter):
+        if f and not Path(f).exists(): raise FileNotFoundError(f"no GGUF file at {f}")
+    if gguf: kw['files'] = {Path(gguf).name: client.create_blob(gguf)}
+    if adapter: kw['adapters'] = {Path(adapter).name: client.create_blob(adapter)}
     try:
         for p in client.create(name, stream=True, **kw):
             if progress: print(p.status)
