@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be6f5be8
 from __future__ import annotations
-import os, re, sys, json, gzip, sqlite3, logging, argparse, importlib, contextlib, contextvars, dataclasses, typing
+import os, re, sys, json, gzip, sqlite3, logging, argparse, contextlib, contextvars, dataclasses, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 from typing import Literal, Optional, get_args, get_origin, get_type_hints
@@ -15,14 +15,14 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
 # %% auto #0
-__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'T', 'MAX_SQL_LINES', 'COMMANDS',
+__all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 'PLAIN_STOP', 'T', 'MAX_SQL_LINES',
            'project_root', 'ModelConfig', 'BenchmarkConfig', 'EvaluationConfig', 'FinetuneConfig', 'OllamaConfig',
            'PathsConfig', 'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config',
            'resolve_path', 'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite',
            'schema_from_spider', 'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl',
            'schema_compact', 'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block',
            'schema_prompt', 'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql',
-           'normalize_sql', 'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'main', 'config_cmd']
+           'normalize_sql', 'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'config_cmd']
 
 # %% ../nbs/00_core.ipynb #01db63c8
 def project_root(start: Path|str|None = None) -> Path:
@@ -551,23 +551,6 @@ def read_jsonl(path: Path|str) -> list[dict]:
     return out
 
 # %% ../nbs/00_core.ipynb #fbc7056a
-COMMANDS = {
-    'config': ('simplesql.core', 'config_cmd', 'print the configuration after overrides'),
-    'prompt': ('simplesql.ship', 'prompt_cmd', 'print the exact prompt for a question on a SQLite file (or for one benchmark question)'),
-    'ask': ('simplesql.ship', 'ask_cmd', 'answer a question about any SQLite database with the shipped finetuned model'),
-    'eval': ('simplesql.eval', 'eval_cmd', 'score a file of predicted SQL, one query per line'),
-    'quickstart': ('simplesql.ship', 'quickstart_cmd', 'the shipped finetuned model answers the embedded Spider sample in-process and is scored'),
-    'generate': ('simplesql.eval', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
-    'download-model': ('simplesql.download', 'download_model_cmd', 'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
-    'download-data': ('simplesql.download', 'download_data_cmd', 'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
-    'export': ('simplesql.download', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
-    'fidelity': ('simplesql.ship', 'fidelity_cmd', 'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
-    'prepare-data': ('simplesql.finetune', 'prepare_data_cmd', 'write training records and evaluation prompts (for a GPU machine)'),
-    'finetune': ('simplesql.finetune', 'finetune_cmd', 'finetune the configured model (lora, qlora or full) and save it'),
-    'bench-train': ('simplesql.finetune', 'bench_train_cmd', 'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
-    'pipeline': ('simplesql.compare', 'pipeline_cmd', 'baseline → finetune → export → evaluate → compare, each phase resumable'),
-}
-
 _OVERRIDE = re.compile(r'[A-Za-z_]\w*\.\w+=.*', re.S)  # section.key=value (a misspelt section is reported by load_config)
 
 class CommandParser(argparse.ArgumentParser):
@@ -587,24 +570,8 @@ def command_parser(prog: str, description: str, positional: dict|None = None) ->
     p.add_argument('overrides', nargs='*', default=[], help='section.key=value settings, e.g. benchmark.limit=20')
     return p
 
-def main(argv=None):
-    "Entry point of the `simplesql` command."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ('-h', '--help'):
-        print('usage: simplesql COMMAND [--config FILE] [section.key=value ...]\n\ncommands:')
-        for k, (_, _, h) in COMMANDS.items(): print(f'  {k:16} {h}')
-        return 0
-    if argv[0] not in COMMANDS: raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
-    mod, fn, _ = COMMANDS[argv[0]]
-    try: getattr(importlib.import_module(mod), fn)(argv[1:])
-    except (ValueError, OSError) as e: raise SystemExit(f"error: {e}")  # bad input (or a path that is a folder…): the message says what to do
-    return 0
-
 # %% ../nbs/00_core.ipynb #9944df0a
 def config_cmd(argv=None):
     "Print the configuration as YAML."
     a = command_parser('config', 'print the configuration after overrides').parse_args(argv)
     print(yaml.safe_dump(asdict(load_config(a.config, a.overrides)), sort_keys=False))
-
-# %% ../nbs/00_core.ipynb #d55a96c3
-if __name__ == '__main__' and str(getattr(sys.modules['__main__'], '__file__', '')).endswith('core.py'): sys.exit(main())

@@ -231,7 +231,7 @@ def launch_argv(argv: list[str], config_file: Path) -> list[str]:
         if x in drop: skip = True; continue
         if x.split('=')[0] in drop or x == '--no-fsdp': continue
         rest.append(x)
-    return ['accelerate', 'launch', '--config_file', str(config_file), '-m', 'simplesql.core', 'finetune', *rest]
+    return ['accelerate', 'launch', '--config_file', str(config_file), '-m', 'simplesql.cli', 'finetune', *rest]
 
 def launch_finetune(argv: list[str], out: Path, num_gpus: int, fsdp: bool = True):
     "Write the accelerate config into `out` and run the finetune under `accelerate launch`."

@@ -8,7 +8,7 @@ set -euo pipefail
 site=$1; data=$2; work=$3; threads=${4:-3}
 export PYTHONPATH="$site:$(pwd)" SIMPLESQL_DATA_ROOT="$data" PYTHONUNBUFFERED=1
 ow=(paths.model_cache="$work/cache")
-fid="python3 -c 'from simplesql.core import main; main()' fidelity"
+fid="python3 -c 'from simplesql.cli import main; main()' fidelity"
 # the GGUFs first, one process (parallel merges would race on the cache folder)
 python3 -c "
 from simplesql.ship import *; from simplesql.core import load_config
