@@ -1,9 +1,11 @@
+#!/usr/bin/env bash
+# The first GPU session (results/smollm2-135m/).
 # The device-tool calls that made this run (one H100, 2026-11-26), in order, each a separate `run` with the
 # `carry` shown; the machine stayed warm between them, so /tmp/w carried over. Prepared here first:
 #   simplesql prepare-data .carry/data model.name=<folder of the bundled GGUF>   (prompts + training records, 0.6 MB)
 #   the 98 MB GGUF split in two chunks (.carry/a, .carry/b); wheels the GPU image lacks in .whl
 #   (trl datasets dill multiprocess xxhash gguf sqlglot fastcore ollama pydantic pydantic-core annotated-types typing-inspection)
-S="python3 -c 'from simplesql.core import main; main()'"
+S='python3 -m simplesql.cli'
 # 1  carry [.whl, .carry/a, .carry/data]                                                      19 s
 mkdir -p /tmp/w/smol; cp .carry/a/smolpart.00 /tmp/w/smol/; cp -r .carry/data /tmp/w/
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl

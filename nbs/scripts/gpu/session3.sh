@@ -3,13 +3,9 @@
 # card once M no longer needs it, Gemma 3 270M again (stream G) with the tokenizer saved by transformers 5.24 here:
 # the GPU image's transformers 5.17 read the Gemma GGUF's tokenizer into 3.4 times as many tokens (604 for a prompt
 # of 179) and its generations were garbled, so session 2's Gemma numbers were discarded.
-# `bash results/gpu/session3.sh M|G`; the calls are listed at the end.
+# `bash nbs/scripts/gpu/session3.sh M|G`; the calls are listed at the end.
 set -u
-W=/tmp/w; C=$W/code; O=$W/out
-export PYTHONPATH=/tmp/site:$C PYTHONUNBUFFERED=1 TQDM_DISABLE=1 TOKENIZERS_PARALLELISM=false
-S() { python3 -c 'from simplesql.core import main; main()' "$@"; }
-MG=$C/results/multigpu/config.yaml
-keep() { mkdir -p $O/$2 && cp $W/ft/$1/summary.json $W/ft/$1/log_history.json $O/$2/ 2>/dev/null; nvidia-smi --query-gpu=index,memory.used --format=csv,noheader; }
+. "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 
 case "${1:-}" in
   M)  # the same recipe: 2 GPUs with FSDP, 1 GPU with FSDP, then launcher vs plain on 1 GPU, then resume on 1 GPU
@@ -41,6 +37,6 @@ echo "stream ${1} done"
 
 # The calls (device tool, nvidia-h100-x2):
 # 1 carry [.whl .carry/a .carry/dsets .carry/gemtok]: wheels into /tmp/site, SmolLM2 chunk 1, data, code, tokenizer
-# 2 carry [.carry/b]: join the SmolLM2 GGUF, start stream M (setsid bash results/gpu/session3.sh M > logs/M.log)
+# 2 carry [.carry/b]: join the SmolLM2 GGUF, start stream M (setsid bash nbs/scripts/gpu/session3.sh M > logs/M.log)
 # 3-7 carry [.carry/g0] ... [.carry/g4]: the Gemma GGUF; after the last, join and start stream G
 # then poll calls that tar /tmp/w/out and the logs into $OUT

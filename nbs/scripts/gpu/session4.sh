@@ -1,23 +1,9 @@
 #!/usr/bin/env bash
 # The fourth GPU session (2 H100s of one host, 2026-11-26): issue 8's resume test after the fix (stream M), then on
 # separate cards SmolLM2 with LoRA (stream L, card 1) and Gemma 3 270M for 3 epochs (stream G, card 0), and Gemma's
-# zero-shot predictions beside L (stream Z, card 1). `bash results/gpu/session4.sh M|L|G|Z`; the calls are at the end.
+# zero-shot predictions beside L (stream Z, card 1). `bash nbs/scripts/gpu/session4.sh M|L|G|Z`; the calls are at the end.
 set -u
-W=/tmp/w; C=$W/code; O=$W/out
-export PYTHONPATH=/tmp/site:$C PYTHONUNBUFFERED=1 TQDM_DISABLE=1 TOKENIZERS_PARALLELISM=false
-S() { python3 -c 'from simplesql.core import main; main()' "$@"; }
-MG=$C/results/multigpu/config.yaml
-keep() { mkdir -p $O/$2 && cp $W/ft/$1/summary.json $W/ft/$1/log_history.json $O/$2/ 2>/dev/null; nvidia-smi --query-gpu=index,memory.used --format=csv,noheader; }
-ft() {  # RUN DATA OVERRIDES...: finetune RUN's config on a prepared data folder, merge, keep summary and loss log
-  local run=$1 data=$2; shift 2
-  S finetune --config $C/results/$run/config.yaml --data $W/d/$data --out $W/ft/$run --merge "$@" && keep $run $run
-}
-gen() {  # RUN PHASE DATA BENCHMARK OVERRIDES...: generate predictions for one benchmark's prompts
-  local run=$1 phase=$2 data=$3 b=$4; shift 4
-  mkdir -p $O/$run/$phase
-  S generate --config $C/results/$run/config.yaml --prompts $W/d/$data/$b.prompts.jsonl.gz --out $O/$run/$phase/$b.predictions.jsonl "$@"
-}
-tuned() { echo model.name=$W/ft/$1/merged model.gguf_file=null; }
+. "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 passes() {  # RUN DATA FIRST LAST CARD OVERRIDES...: sampled passes FIRST..LAST (T 0.8, seed K) as concurrent processes on CARD
   local run=$1 data=$2 a=$3 b=$4 card=$5; shift 5
   for k in $(seq $a $b); do CUDA_VISIBLE_DEVICES=$card PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \

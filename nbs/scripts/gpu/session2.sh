@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The second GPU session (one H100, 2026-11-26): SmolLM2-135M v2 and its ablations, QLoRA/LoRA, Gemma 3 270M.
 # Small models leave an H100 mostly idle (each step waits on Python), so the jobs run as four background streams
-# that share the GPU. `bash results/gpu/session2.sh STREAM` runs one stream; the device-tool calls that staged the
+# that share the GPU. `bash nbs/scripts/gpu/session2.sh STREAM` runs one stream; the device-tool calls that staged the
 # files and started the streams are at the end of this file.
 #
 # Prepared here first, into ignored folders that the calls carry:
@@ -9,21 +9,8 @@
 #   simplesql prepare-data .carry/dsets/gem_cv  model.name=<Gemma GGUF folder>   benchmark.schema_format=compact benchmark.value_hints=true
 #   .carry/data (the first run's DDL records), the SmolLM2 GGUF in 2 chunks, the Gemma GGUF in 5, bitsandbytes, .whl
 set -u
-W=/tmp/w; C=$W/code; O=$W/out
-export PYTHONPATH=/tmp/site:$C PYTHONUNBUFFERED=1 TQDM_DISABLE=1 TOKENIZERS_PARALLELISM=false
-S() { python3 -c 'from simplesql.core import main; main()' "$@"; }
+. "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 
-ft() {  # RUN DATA OVERRIDES...: finetune RUN's config on a prepared data folder, merge, keep summary and loss log
-  local run=$1 data=$2; shift 2
-  S finetune --config $C/results/$run/config.yaml --data $W/d/$data --out $W/ft/$run --merge "$@" &&
-    mkdir -p $O/$run && cp $W/ft/$run/summary.json $W/ft/$run/log_history.json $O/$run/
-}
-gen() {  # RUN PHASE DATA BENCHMARK OVERRIDES...: generate predictions for one benchmark's prompts
-  local run=$1 phase=$2 data=$3 b=$4; shift 4
-  mkdir -p $O/$run/$phase
-  S generate --config $C/results/$run/config.yaml --prompts $W/d/$data/$b.prompts.jsonl.gz --out $O/$run/$phase/$b.predictions.jsonl "$@"
-}
-tuned() { echo model.name=$W/ft/$1/merged model.gguf_file=null; }
 
 case "${1:-}" in
   A)  # the main SmolLM2 run: 5 epochs, then greedy on the three benchmarks and 8 sampled candidates on Spider;
@@ -59,7 +46,7 @@ echo "stream ${1} done"
 # 1 carry [.whl .carry/a .carry/data .carry/dsets]: install the wheels into /tmp/site; stage chunk 1, data, code
 #     pip install --no-index --no-deps --target /tmp/site .whl/*.whl; mkdir -p /tmp/w/{smol,gemma,d,logs}
 #     cp .carry/a/* /tmp/w/smol/; cp -r .carry/data .carry/dsets/* /tmp/w/d/; cp -r simplesql results /tmp/w/code/
-# 2 carry [.carry/b]: join the SmolLM2 GGUF; start streams A and B (setsid bash results/gpu/session2.sh A > logs/A)
+# 2 carry [.carry/b]: join the SmolLM2 GGUF; start streams A and B (setsid bash nbs/scripts/gpu/session2.sh A > logs/A)
 # 3 carry [.carry/bnb]: install bitsandbytes; start stream C
 # 4-8 carry [.carry/g0] ... [.carry/g4]: the Gemma GGUF in 5 chunks; after the last, join and start stream D
 # 9 four streams left the H100 too thinly shared (stream A, then planned for 8 epochs, ran at 0.6 s a step): B and
