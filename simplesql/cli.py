@@ -20,7 +20,7 @@ COMMANDS = {
     'generate': ('simplesql.eval', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
     'download-model': ('simplesql.download', 'download_model_cmd', 'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
     'download-data': ('simplesql.download', 'download_data_cmd', 'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
-    'export': ('simplesql.download', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
+    'export': ('simplesql.export', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
     'fidelity': ('simplesql.ship', 'fidelity_cmd', 'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
     'prepare-data': ('simplesql.finetune', 'prepare_data_cmd', 'write training records and evaluation prompts (for a GPU machine)'),
     'finetune': ('simplesql.finetune', 'finetune_cmd', 'finetune the configured model (lora, qlora or full) and save it'),

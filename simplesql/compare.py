@@ -179,7 +179,7 @@ def train_phase(cfg: Config, run_dir: Path) -> Optional[Path]:
 def export_phase(cfg: Config, merged: Path, run_dir: Path, quant: str = 'q4_k_m') -> Optional[Path]:
     "A quantized GGUF of the merged model for llama.cpp and Ollama (skipped when there is no merged model here)."
     if not (merged/'config.json').exists(): return None
-    from simplesql.download import export_gguf
+    from simplesql.export import export_gguf
     out = Path(run_dir)/'gguf'
     return next(iter(out.glob(f'*{quant}*.gguf')), None) or export_gguf(merged, out, (quant,), cfg=cfg)
 

@@ -8,7 +8,8 @@ import os, re, io, sys, json, time, shutil, random, sqlite3, hashlib, contextlib
 from pathlib import Path
 import numpy as np
 from .core import *
-from .download import sha256_file, quantize_gguf, gguf_metadata, go_template, write_modelfile, human_size
+from .download import sha256_file, human_size
+from .export import quantize_gguf, gguf_metadata, go_template, write_modelfile
 from .ollama import (SQL_STOP, LlamaCppBackend, OllamaAPIServer, OllamaBackend, create_model, gen_options, generate,
                      bundled_model)
 from .eval import (Example, load_spider, spread_sample, example_messages, evaluate, open_readonly, execute_sql,
