@@ -17,7 +17,7 @@ COMMANDS = {
     'ask': ('simplesql.ship', 'ask_cmd', 'answer a question about any SQLite database with the shipped finetuned model'),
     'eval': ('simplesql.eval', 'eval_cmd', 'score a prediction file (one query per line, simplesql or LLaMA-Factory JSONL, BIRD JSON…)'),
     'quickstart': ('simplesql.ship', 'quickstart_cmd', 'the shipped finetuned model answers the embedded Spider sample in-process and is scored'),
-    'generate': ('simplesql.eval', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
+    'generate': ('simplesql.predict', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
     'download-model': ('simplesql.download', 'download_model_cmd', 'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
     'download-data': ('simplesql.download', 'download_data_cmd', 'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
     'export': ('simplesql.export', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),

@@ -11,6 +11,8 @@ import pandas as pd
 from .core import *
 from .eval import *
 from .eval import _frame
+from .exact_match import *
+from .predict import *
 
 # %% auto #0
 __all__ = ['results_dir', 'load_run', 'runs', 'compare', 'component_deltas', 'mcnemar', 'error_category', 'error_table',

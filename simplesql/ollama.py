@@ -588,7 +588,7 @@ def modelfile_parameter(key: str, value: str):
 
 MODELFILE_COMMANDS = ('FROM', 'ADAPTER', 'TEMPLATE', 'SYSTEM', 'PARAMETER', 'MESSAGE', 'LICENSE', 'REQUIRES')
 
-def _model_path(arg: str, folder: Path|str) -> Optional[Path]:
+def _model_path(arg: str, folder: Path|str) -> Path|None:
     "The local file a FROM or ADAPTER value names (`~` expanded, relative to the Modelfile's folder), or None for a model name."
     p = Path(arg).expanduser()
     p = p if p.is_absolute() else Path(folder)/p

@@ -13,7 +13,8 @@ from .export import quantize_gguf, gguf_metadata, go_template, write_modelfile
 from .ollama import (SQL_STOP, LlamaCppBackend, OllamaAPIServer, OllamaBackend, create_model, gen_options, generate,
                      bundled_model)
 from .eval import (Example, load_spider, spread_sample, example_messages, evaluate, open_readonly, execute_sql,
-                   choose_by_execution, benchmark_prompt_cmd)
+                   benchmark_prompt_cmd)
+from .predict import choose_by_execution
 
 # %% auto #0
 __all__ = ['SHIPPED_QUANT', 'SAMPLE_SIZE', 'SAMPLE_SEED', 'TRAINING_FORMAT', 'FIDELITY_FORMS', 'package_file', 'shipped_adapter',
