@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_cli.ipynb #892f5c9b
 from __future__ import annotations
-import sys, importlib
+import os, sys, importlib
 from .core import *
 
 # %% auto #0
@@ -39,6 +39,8 @@ def main(argv=None):
     if argv[0] not in COMMANDS: raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
     mod, fn, _ = COMMANDS[argv[0]]
     try: getattr(importlib.import_module(mod), fn)(argv[1:])
+    except BrokenPipeError:  # `simplesql config | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (ValueError, OSError) as e: raise SystemExit(f"error: {e}")  # bad input (or a path that is a folder…): the message says what to do
     return 0
 

@@ -464,9 +464,10 @@ def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_ro
     the benchmark, aligned by `align_predictions`; each question's row is appended to `out` as soon as it is known.
 
     `timeout`: seconds per query; `budget`: seconds per result comparison."""
+    records = read_predictions(predictions, raw)  # a missing or unreadable file is the first thing to say
     exs = examples or load_benchmark(benchmark, split, Path(data_root) if data_root else None)
     source = Path(predictions).name if isinstance(predictions, (str, Path)) else 'the predictions'
-    pairs = align_predictions(read_predictions(predictions, raw), exs, source, limit, subset)
+    pairs = align_predictions(records, exs, source, limit, subset)
     benchmark = pairs[0][0].benchmark
     saved = _saved_rows(out)
     todo = [(e, p) for e, p in pairs if not (e.id in saved and _reusable(saved[e.id], e, p))]
