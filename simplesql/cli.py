@@ -24,7 +24,7 @@ COMMANDS = {
     'fidelity': ('simplesql.ship', 'fidelity_cmd', 'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
     'prepare-data': ('simplesql.finetune', 'prepare_data_cmd', 'write training records and evaluation prompts (for a GPU machine)'),
     'finetune': ('simplesql.finetune', 'finetune_cmd', 'finetune the configured model (lora, qlora or full) and save it'),
-    'bench-train': ('simplesql.finetune', 'bench_train_cmd', 'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
+    'bench-train': ('simplesql.train_speed', 'bench_train_cmd', 'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
     'pipeline': ('simplesql.compare', 'pipeline_cmd', 'baseline → finetune → export → evaluate → compare, each phase resumable'),
 }
 
