@@ -11,21 +11,35 @@ from .core import *
 __all__ = ['COMMANDS', 'main']
 
 # %% ../nbs/06_cli.ipynb #bdbc9602
-COMMANDS = {
-    'config': ('simplesql.core', 'config_cmd', 'print the configuration after overrides'),
-    'prompt': ('simplesql.ship', 'prompt_cmd', 'print the exact prompt for a question on a SQLite file (or for one benchmark question)'),
-    'ask': ('simplesql.ship', 'ask_cmd', 'answer a question about any SQLite database with the shipped finetuned model'),
-    'eval': ('simplesql.eval', 'eval_cmd', 'score a prediction file (one query per line, simplesql or LLaMA-Factory JSONL, BIRD JSON…)'),
-    'quickstart': ('simplesql.ship', 'quickstart_cmd', 'the shipped finetuned model answers the embedded Spider sample in-process and is scored'),
-    'generate': ('simplesql.predict', 'generate_cmd', 'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
-    'download-model': ('simplesql.download', 'download_model_cmd', 'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
-    'download-data': ('simplesql.download', 'download_data_cmd', 'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
-    'export': ('simplesql.export', 'export_cmd', 'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
-    'fidelity': ('simplesql.ship', 'fidelity_cmd', 'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
-    'prepare-data': ('simplesql.finetune', 'prepare_data_cmd', 'write training records and evaluation prompts (for a GPU machine)'),
-    'finetune': ('simplesql.finetune', 'finetune_cmd', 'finetune the configured model (lora, qlora or full) and save it'),
-    'bench-train': ('simplesql.train_speed', 'bench_train_cmd', 'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
-    'pipeline': ('simplesql.compare', 'pipeline_cmd', 'baseline → finetune → export → evaluate → compare, each phase resumable'),
+COMMANDS = {  # verb: (module, function, what it does)
+    'config': ('simplesql.core', 'config_cmd',
+        'print the configuration after overrides'),
+    'prompt': ('simplesql.ship', 'prompt_cmd',
+        'print the exact prompt for a question on a SQLite file (or for one benchmark question)'),
+    'ask': ('simplesql.ship', 'ask_cmd',
+        'answer a question about any SQLite database with the shipped finetuned model'),
+    'eval': ('simplesql.eval', 'eval_cmd',
+        'score a prediction file (one query per line, simplesql or LLaMA-Factory JSONL, BIRD JSON…)'),
+    'quickstart': ('simplesql.ship', 'quickstart_cmd',
+        'the shipped finetuned model answers the embedded Spider sample in-process and is scored'),
+    'generate': ('simplesql.predict', 'generate_cmd',
+        'generate SQL for benchmark questions (or a prompts file) with the configured backend'),
+    'download-model': ('simplesql.download', 'download_model_cmd',
+        'download a model (safetensors, pinned revision) from the Hugging Face Hub'),
+    'download-data': ('simplesql.download', 'download_data_cmd',
+        'download benchmarks (spider, bird_minidev, bird_dev, wikisql, cspider) into the data root'),
+    'export': ('simplesql.export', 'export_cmd',
+        'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
+    'fidelity': ('simplesql.ship', 'fidelity_cmd',
+        'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
+    'prepare-data': ('simplesql.finetune', 'prepare_data_cmd',
+        'write training records and evaluation prompts (for a GPU machine)'),
+    'finetune': ('simplesql.finetune', 'finetune_cmd',
+        'finetune the configured model (lora, qlora or full) and save it'),
+    'bench-train': ('simplesql.train_speed', 'bench_train_cmd',
+        'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
+    'pipeline': ('simplesql.compare', 'pipeline_cmd',
+        'baseline → finetune → export → evaluate → compare, each phase resumable'),
 }
 
 # %% ../nbs/06_cli.ipynb #8f6e5413
@@ -41,8 +55,10 @@ def main(argv=None):
     try: getattr(importlib.import_module(mod), fn)(argv[1:])
     except BrokenPipeError:  # `simplesql config | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (ValueError, OSError) as e: raise SystemExit(f"error: {e}")  # bad input (or a path that is a folder…): the message says what to do
+    except (ValueError, OSError) as e:  # bad input, or a path that is a folder: the message says what to do
+        raise SystemExit(f"error: {e}")
     return 0
 
 # %% ../nbs/06_cli.ipynb #3b3e8a19
-if __name__ == '__main__' and str(getattr(sys.modules['__main__'], '__file__', '')).endswith('cli.py'): sys.exit(main())  # not in a notebook
+_run_as_module = str(getattr(sys.modules['__main__'], '__file__', '')).endswith('cli.py')  # not in a notebook
+if __name__ == '__main__' and _run_as_module: sys.exit(main())
