@@ -154,7 +154,7 @@ def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str
         if k not in done and k not in todo: todo[k] = i
     todo = list(todo.items())
     bs = max(1, getattr(backend, 'batch_size', 1))
-    with tqdm(total=len(todo), desc=backend.model_id, disable=not progress or not todo) as bar:
+    with tqdm(total=len(todo), desc=backend.model_id, disable=(not progress or not todo) or None) as bar:  # None: only on a terminal
         for s in range(0, len(todo), bs):
             chunk = todo[s:s+bs]
             for (k, _), pred in zip(chunk, backend.generate_batch([prompts[i] for _, i in chunk])):
