@@ -4,11 +4,9 @@
 
 # %% ../nbs/03_eval.ipynb #768d5237
 from __future__ import annotations
-import json, re, sys, gzip, math, time, copy, random, sqlite3, itertools, functools, multiprocessing, concurrent.futures
-from collections import Counter, namedtuple
-import sqlglot
-from sqlglot import exp
-from dataclasses import dataclass, field, asdict
+import json, re, gzip, time, random, sqlite3, multiprocessing, concurrent.futures
+from collections import Counter
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Optional
 import pandas as pd
@@ -283,12 +281,12 @@ BIRD_SEP = '\t----- bird -----\t'
 def _record(r, line: int|None, raw: bool, where: str) -> dict:
     "One prediction record from a JSON value (a SQL string or an object)."
     if not isinstance(r, dict): r = {'sql': '' if r is None else str(r)}
-    key = next((k for k in SQL_KEYS if k in r), None)
-    if key is None: raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): {json.dumps(r, ensure_ascii=False)[:80]}")
-    text = str((r.get('text') if raw and r.get('text') is not None else r[key]) or '')
+    sql_key = next((k for k in SQL_KEYS if k in r), None)
+    if sql_key is None: raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): {json.dumps(r, ensure_ascii=False)[:80]}")
+    text = str((r.get('text') if raw and r.get('text') is not None else r[sql_key]) or '')
     sql, _, db_id = text.partition(BIRD_SEP)
-    key = next((k for k in ID_KEYS if r.get(k) is not None), None)
-    return dict(line=line, id=r[key] if key else None, id_key=key, sql=extract_sql(sql) if raw else sql.strip(),
+    id_key = next((k for k in ID_KEYS if r.get(k) is not None), None)
+    return dict(line=line, id=r[id_key] if id_key else None, id_key=id_key, sql=extract_sql(sql) if raw else sql.strip(),
                 db_id=r.get('db_id') or db_id.strip() or None, gold=next((r[k] for k in GOLD_KEYS if r.get(k)), None))
 
 def _continues(line: str) -> Optional[str]:

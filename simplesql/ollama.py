@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-import httpx, ollama, pydantic, yaml
+import httpx, ollama, pydantic
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
 from .core import *
@@ -562,15 +562,15 @@ def pull_model(client: ollama.Client, name: str, progress: bool = True):
         for b in bars.values(): b.close()
 
 # %% ../nbs/02_ollama.ipynb #df64b809
-def _modelfile_value(s: str) -> tuple[str, str, bool]:
-    "The value at the start of `s` as Ollama's parser reads it, the text after it, and whether it was quoted."
+def _modelfile_value(s: str) -> tuple[str, str]:
+    "The value at the start of `s` as Ollama's parser reads it, and the text after it."
     for q in ('"""', '"'):
         if s.startswith(q):
             end = s.find(q, len(q))
             if end < 0: raise ValueError(f"a Modelfile value opened with {q} is never closed; close it")
-            return s[len(q):end], s[end + len(q):], True
+            return s[len(q):end], s[end + len(q):]
     v, _, rest = s.partition('\n')
-    return v.strip(), rest, False
+    return v.strip(), rest
 
 def modelfile_parameter(key: str, value: str):
     """A `PARAMETER key value` typed as the official client's `ollama.Options` types `key` (`stop`: one string).
@@ -608,7 +608,7 @@ def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
         m = re.match(r'\w+[ \t]+(\w+)[ \t]+' if cmd in ('PARAMETER', 'MESSAGE') else r'\w+[ \t]+()', rest)
         if not m: raise ValueError(f"Modelfile line {line!r} has no value")
         key = m.group(1)
-        arg, rest, quoted = _modelfile_value(rest[m.end():])
+        arg, rest = _modelfile_value(rest[m.end():])
         if cmd == 'PARAMETER':
             v = modelfile_parameter(key, arg)
             params[key] = params.get(key, []) + [v] if key == 'stop' else v  # repeated stop lines accumulate
