@@ -4,11 +4,10 @@
 
 # %% ../nbs/02_ollama.ipynb #ef0b9d3e
 from __future__ import annotations
-import os, re, json, time, hashlib, threading, importlib.util, functools, datetime, tempfile, shutil
-from dataclasses import dataclass, asdict, fields
+import os, re, json, time, hashlib, threading, importlib.util, functools
+from dataclasses import dataclass, fields
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 import httpx, ollama, pydantic
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
@@ -18,9 +17,8 @@ from .core import *
 __all__ = ['SQL_STOP', 'MODELFILE_COMMANDS', 'bundled_model', 'Prediction', 'make_prediction', 'gen_options', 'load_gguf',
            'llama_chat', 'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'generate', 'hf_source',
            'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop', 'OllamaError', 'server_down',
-           'server_version', 'OllamaAPIServer', 'send_json', 'send_stream', 'from_ollama_options', 'to_ollama_options',
-           'has_model', 'pull_model', 'modelfile_parameter', 'parse_modelfile', 'create_model', 'ensure_model',
-           'OllamaBackend', 'model_gguf', 'make_backend']
+           'server_version', 'has_model', 'pull_model', 'modelfile_parameter', 'parse_modelfile', 'create_model',
+           'ensure_model', 'to_ollama_options', 'OllamaBackend', 'model_gguf', 'make_backend']
 
 # %% ../nbs/02_ollama.ipynb #78257991
 def bundled_model() -> Path:
@@ -264,281 +262,6 @@ def server_version(base_url: str, timeout: float = 5.0) -> str:
     try: return r.json()['version']
     except (ValueError, KeyError, TypeError): raise OllamaError(f"{base_url} answered /api/version with {r.text[:80]!r}: is it an Ollama server?") from None
 
-# %% ../nbs/02_ollama.ipynb #6f21187a
-def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat().replace('+00:00', 'Z')
-
-def _full_name(name: str) -> str: return name if ':' in name else name + ':latest'
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return 'sha256:' + h.hexdigest()
-
-# %% ../nbs/02_ollama.ipynb #267c367b
-class OllamaAPIServer:
-    "A local HTTP server speaking Ollama's REST API, generating with llama.cpp (for tests)."
-    def __init__(self, models: dict|None = None, library: dict|None = None, host: str = '127.0.0.1', port: int = 0, n_threads: int = 2):
-        store_attr('host,port,n_threads')
-        self.library = {_full_name(k): Path(v) for k, v in (library or {}).items()}  # what `pull` can fetch
-        self.blobs, self.models, self.lock = Path(tempfile.mkdtemp(prefix='ollama-blobs-')), {}, threading.Lock()
-        self.delay, self.malformed, self.fail_next, self.in_flight, self.peak = 0.0, False, 0, 0, 0  # faults and counters
-        for k, v in (models or {}).items(): self.add_model(k, v)
-        self.httpd = None
-
-    @property
-    def url(self) -> str: return f"http://{self.host}:{self.port}"
-
-# %% ../nbs/02_ollama.ipynb #4676cb39
-@patch
-def add_model(self: OllamaAPIServer, name: str, gguf: Path|str, template: str|None = None, system: str|None = None, parameters: dict|None = None):
-    "Make the GGUF at `gguf` available as model `name`."
-    gguf = Path(gguf)
-    llm = load_gguf(str(gguf), 2048, self.n_threads)
-    self.models[_full_name(name)] = dict(path=gguf, digest=_sha256(gguf), size=gguf.stat().st_size, modified_at=_now(),
-        template=template or llm.metadata.get('tokenizer.chat_template', ''), system=system or '', parameters=parameters or {},
-        details=dict(parent_model='', format='gguf', family=llm.metadata.get('general.architecture', ''),
-                     families=[llm.metadata.get('general.architecture', '')], parameter_size=llm.metadata.get('general.size_label', ''),
-                     quantization_level=gguf.stem.rsplit('.', 1)[-1].upper()))
-
-# %% ../nbs/02_ollama.ipynb #f4bbfcf7
-@patch
-def start(self: OllamaAPIServer):
-    "Serve in a background thread; the port is chosen by the system unless given."
-    self.httpd = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
-    self.httpd.daemon_threads = True
-    self.port = self.httpd.server_address[1]
-    threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-    return self
-
-@patch
-def stop(self: OllamaAPIServer):
-    "Shut the server down and remove its blobs."
-    if self.httpd: self.httpd.shutdown(); self.httpd.server_close(); self.httpd = None
-    shutil.rmtree(self.blobs, ignore_errors=True)
-
-@patch
-def __enter__(self: OllamaAPIServer): return self.start()
-@patch
-def __exit__(self: OllamaAPIServer, *a): self.stop()
-
-# %% ../nbs/02_ollama.ipynb #c35b8012
-def _make_handler(srv: OllamaAPIServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = 'HTTP/1.1'
-        def log_message(self, *a): pass
-        def do_GET(self): srv.route(self, 'GET')
-        def do_POST(self): srv.route(self, 'POST')
-        def do_HEAD(self): srv.route(self, 'HEAD')
-        def do_DELETE(self): srv.route(self, 'DELETE')
-    return Handler
-
-def send_json(h, obj, status: int = 200):
-    "Answer request handler `h` with JSON `obj`."
-    body = (obj if isinstance(obj, bytes) else json.dumps(obj).encode())
-    h.send_response(status); h.send_header('Content-Type', 'application/json; charset=utf-8')
-    h.send_header('Content-Length', str(len(body))); h.end_headers()
-    if h.command != 'HEAD': h.wfile.write(body)
-
-def send_stream(h, objs):
-    "Answer `h` with the dicts of iterable `objs` as an NDJSON stream."
-    h.send_response(200); h.send_header('Content-Type', 'application/x-ndjson'); h.send_header('Transfer-Encoding', 'chunked'); h.end_headers()
-    for o in objs:
-        b = json.dumps(o).encode() + b'\n'
-        h.wfile.write(f"{len(b):x}\r\n".encode() + b + b"\r\n"); h.wfile.flush()
-    h.wfile.write(b"0\r\n\r\n")
-
-# %% ../nbs/02_ollama.ipynb #7f783c14
-_ROUTES = {('GET', '/api/version'): 'api_version', ('GET', '/api/tags'): 'api_tags', ('POST', '/api/show'): 'api_show',
-           ('POST', '/api/chat'): 'api_chat', ('POST', '/api/generate'): 'api_generate', ('POST', '/api/create'): 'api_create',
-           ('POST', '/api/pull'): 'api_pull', ('DELETE', '/api/delete'): 'api_delete', ('GET', '/'): 'api_root'}
-
-@patch
-def route(self: OllamaAPIServer, h, method: str):
-    "Dispatch one request, applying the configured faults."
-    with self.lock: self.in_flight += 1; self.peak = max(self.peak, self.in_flight)
-    try:
-        n = int(h.headers.get('Content-Length') or 0)
-        body = h.rfile.read(n) if n else b''
-        if h.path.startswith('/api/blobs/'): return self.api_blobs(h, method, h.path.rsplit('/', 1)[-1], body)
-        name = _ROUTES.get((method, h.path))
-        if name is None: return send_json(h, b'404 page not found', 404)
-        req = json.loads(body or b'{}')
-        if self.fail_next > 0 and h.path in ('/api/chat', '/api/generate'):
-            self.fail_next -= 1; return send_json(h, {'error': 'server busy, please try again'}, 503)
-        if self.delay and h.path in ('/api/chat', '/api/generate'): time.sleep(self.delay)
-        if self.malformed and h.path in ('/api/chat', '/api/generate'): return send_json(h, b'<html>proxy error</html>')
-        getattr(self, name)(h, req)
-    except json.JSONDecodeError: send_json(h, {'error': 'invalid JSON in request body'}, 400)
-    except (BrokenPipeError, ConnectionResetError): pass  # the client gave up (timeout tests)
-    finally:
-        with self.lock: self.in_flight -= 1
-
-# %% ../nbs/02_ollama.ipynb #4408b3ee
-@patch
-def api_root(self: OllamaAPIServer, h, req): send_json(h, b'Ollama is running')
-@patch
-def api_version(self: OllamaAPIServer, h, req): send_json(h, {'version': '0.0.0-simplesql'})
-
-@patch
-def api_tags(self: OllamaAPIServer, h, req):
-    "GET /api/tags: the local models."
-    send_json(h, {'models': [dict(name=k, model=k, modified_at=m['modified_at'], size=m['size'], digest=m['digest'].split(':')[1],
-                                  details=m['details']) for k, m in self.models.items()]})
-
-@patch
-def _model(self: OllamaAPIServer, h, req):
-    name = _full_name(req.get('model') or req.get('name') or '')
-    if name not in self.models: send_json(h, {'error': f"model '{req.get('model') or req.get('name')}' not found"}, 404)
-    return self.models.get(name)
-
-# %% ../nbs/02_ollama.ipynb #15120647
-@patch
-def api_show(self: OllamaAPIServer, h, req):
-    "POST /api/show: a model's modelfile, template, parameters and details."
-    if (m := self._model(h, req)) is None: return
-    params = '\n'.join(f"{k:<30} {json.dumps(v) if isinstance(v, str) else v}" for k, v in m['parameters'].items())
-    modelfile = (f"FROM {m['path']}\nTEMPLATE \"\"\"{m['template']}\"\"\"\n" + ''.join(f"PARAMETER {k} {v}\n" for k, v in m['parameters'].items())
-                 + (f'SYSTEM """{m["system"]}"""' if m['system'] else ''))
-    llm = load_gguf(str(m['path']), 2048, self.n_threads)
-    send_json(h, dict(modelfile=modelfile, parameters=params, template=m['template'], system=m['system'], details=m['details'],
-                      model_info={k: v for k, v in llm.metadata.items() if not k.startswith('tokenizer.')},
-                      capabilities=['completion'], modified_at=m['modified_at']))
-
-@patch
-def api_delete(self: OllamaAPIServer, h, req):
-    "DELETE /api/delete: remove a model."
-    if self._model(h, req) is None: return
-    del self.models[_full_name(req.get('model') or req['name'])]; send_json(h, b'')
-
-# %% ../nbs/02_ollama.ipynb #23cae4f0
-def from_ollama_options(o: dict, params: dict|None = None) -> dict:
-    "Our option names for Ollama `options` `o`, over the model's `params` and Ollama's defaults."
-    o = {**dict(temperature=0.8, repeat_penalty=1.1, top_k=40, top_p=0.9, num_ctx=2048, seed=None), **(params or {}), **(o or {})}
-    n = o.get('num_predict', -1)
-    return dict(temperature=o['temperature'], seed=o['seed'], max_tokens=None if n is None or n < 0 else n, num_ctx=o['num_ctx'],
-                stop=o.get('stop'), repeat_penalty=o['repeat_penalty'], top_k=o['top_k'], top_p=o['top_p'])
-
-def to_ollama_options(options: dict) -> dict:
-    "Ollama `options` for our `options`."
-    o = options
-    return {k: v for k, v in dict(temperature=o.get('temperature'), seed=o.get('seed'), num_predict=o.get('max_tokens'), num_ctx=o.get('num_ctx'),
-            stop=o.get('stop'), repeat_penalty=o.get('repeat_penalty'), top_k=o.get('top_k'), top_p=o.get('top_p')).items() if v is not None}
-
-# %% ../nbs/02_ollama.ipynb #5acb2973
-def _stats(t0: float, load_ns: int, n_prompt: int, n_eval: int) -> dict:
-    total = time.perf_counter_ns() - t0
-    return dict(total_duration=total, load_duration=load_ns, prompt_eval_count=n_prompt, prompt_eval_duration=0,
-                eval_count=n_eval, eval_duration=max(total - load_ns, 0))
-
-@patch
-def _llm(self: OllamaAPIServer, m: dict, o: dict):
-    t = time.perf_counter_ns()
-    return load_gguf(str(m['path']), o['num_ctx'], self.n_threads), time.perf_counter_ns() - t
-
-@patch
-def _stream_chunks(self: OllamaAPIServer, m, messages, o):
-    "Yield (piece, None) while generating, then ('', final stats) once."
-    t0 = time.perf_counter_ns()
-    llm, load_ns = self._llm(m, o)
-    with _LLAMA_LOCK:
-        pieces, reason = 0, 'stop'
-        for c in llama_chat(llm, messages, o, stream=True):
-            ch = c['choices'][0]
-            if ch['delta'].get('content'): pieces += 1; yield ch['delta']['content'], None
-            reason = ch.get('finish_reason') or reason
-        n_prompt = llm.n_tokens - pieces
-    yield '', dict(done_reason=reason, **_stats(t0, load_ns, n_prompt, pieces))
-
-@patch
-def _complete(self: OllamaAPIServer, m, messages, o):
-    "The whole reply text and its final stats."
-    t0 = time.perf_counter_ns()
-    llm, load_ns = self._llm(m, o)
-    with _LLAMA_LOCK: r = llama_chat(llm, messages, o)
-    u = r['usage']
-    return r['choices'][0]['message']['content'], dict(done_reason=r['choices'][0]['finish_reason'], **_stats(t0, load_ns, u['prompt_tokens'], u['completion_tokens']))
-
-# %% ../nbs/02_ollama.ipynb #4b157a42
-@patch
-def _answer(self: OllamaAPIServer, h, req, messages, wrap):
-    "Generate for `messages`; `wrap(piece)` makes the reply's text field."
-    if (m := self._model(h, req)) is None: return
-    o = from_ollama_options(req.get('options') or {}, m['parameters'])
-    head = lambda: dict(model=req['model'], created_at=_now())
-    if not messages: return send_json(h, dict(**head(), **wrap(''), done=True, done_reason='load'))
-    if m['system'] and messages[0]['role'] != 'system': messages = [dict(role='system', content=m['system'])] + messages
-    if req.get('stream', True):
-        chunks = self._stream_chunks(m, messages, o)
-        return send_stream(h, (dict(**head(), **wrap(p), done=False) if s is None else dict(**head(), **wrap(''), done=True, **s) for p, s in chunks))
-    text, stats = self._complete(m, messages, o)
-    send_json(h, dict(**head(), **wrap(text), done=True, **stats))
-
-@patch
-def api_chat(self: OllamaAPIServer, h, req):
-    "POST /api/chat: the assistant's next message."
-    self._answer(h, req, req.get('messages') or [], lambda p: dict(message=dict(role='assistant', content=p)))
-
-@patch
-def api_generate(self: OllamaAPIServer, h, req):
-    "POST /api/generate: a completion of `prompt` (with the chat template, as Ollama does unless `raw`)."
-    msgs = ([dict(role='system', content=req['system'])] if req.get('system') else []) + ([dict(role='user', content=req['prompt'])] if req.get('prompt') else [])
-    self._answer(h, req, msgs, lambda p: dict(response=p))
-
-# %% ../nbs/02_ollama.ipynb #07146c84
-@patch
-def api_blobs(self: OllamaAPIServer, h, method: str, digest: str, body: bytes):
-    "HEAD /api/blobs/:digest (exists?) and POST /api/blobs/:digest (upload)."
-    path = self.blobs/digest.replace(':', '-')
-    if method == 'HEAD': return send_json(h, b'', 200 if path.exists() else 404)
-    if method != 'POST': return send_json(h, b'404 page not found', 404)
-    if 'sha256:' + hashlib.sha256(body).hexdigest() != digest: return send_json(h, {'error': 'digest mismatch'}, 400)
-    path.write_bytes(body); send_json(h, b'', 201)
-
-# %% ../nbs/02_ollama.ipynb #6b783473
-@patch
-def _progress(self: OllamaAPIServer, h, req, steps):
-    "Send the status dicts of `steps` as a stream, or only the last one."
-    if req.get('stream', True): return send_stream(h, steps)
-    last = None
-    for last in steps:
-        if 'error' in last: return send_json(h, last, 400)
-    send_json(h, last)
-
-@patch
-def api_create(self: OllamaAPIServer, h, req):
-    "POST /api/create: a model from uploaded `files` or `from` another model."
-    def steps():
-        if req.get('adapters'):  # never build the base model silently without the adapter asked for
-            yield {'error': 'this server does not apply LoRA adapters: merge the adapter into the GGUF (simplesql export) or use Ollama'}; return
-        if req.get('files'):
-            fname, digest = next(iter(req['files'].items()))
-            blob = self.blobs/digest.replace(':', '-')
-            if not blob.exists(): yield {'error': f"blob {digest} not found: upload it with POST /api/blobs/{digest}"}; return
-            yield {'status': 'parsing GGUF'}; gguf = self.blobs/fname
-            if not gguf.exists(): os.link(blob, gguf)
-        elif _full_name(req.get('from') or '') in self.models: gguf = self.models[_full_name(req['from'])]['path']
-        else: yield {'error': f"neither files nor a known model in 'from' ({req.get('from')!r})"}; return
-        yield {'status': f"using existing layer {_sha256(gguf)}"}
-        self.add_model(req['model'], gguf, req.get('template'), req.get('system'), req.get('parameters'))
-        yield {'status': 'writing manifest'}; yield {'status': 'success'}
-    self._progress(h, req, steps())
-
-# %% ../nbs/02_ollama.ipynb #dae6d1a8
-@patch
-def api_pull(self: OllamaAPIServer, h, req):
-    "POST /api/pull: fetch a model from the server's `library`, with byte progress."
-    name = _full_name(req.get('model') or req.get('name') or '')
-    def steps():
-        yield {'status': 'pulling manifest'}
-        if name not in self.library: yield {'error': 'pull model manifest: file does not exist'}; return
-        src = self.library[name]; size, digest = src.stat().st_size, _sha256(src)
-        for done in range(0, size, 16 << 20): yield dict(status=f"pulling {digest[7:19]}", digest=digest, total=size, completed=done)
-        yield dict(status=f"pulling {digest[7:19]}", digest=digest, total=size, completed=size)
-        yield {'status': 'verifying sha256 digest'}; yield {'status': 'writing manifest'}
-        self.add_model(name, src); yield {'status': 'success'}
-    self._progress(h, req, steps())
-
 # %% ../nbs/02_ollama.ipynb #550d0045
 def has_model(client: ollama.Client, name: str) -> bool:
     "Whether the server behind `client` has model `name`."
@@ -644,6 +367,13 @@ def ensure_model(client: ollama.Client, name: str, gguf: Path|str|None = None, p
     if pull: return pull_model(client, name)
     raise OllamaError(f"model {name!r} is not on the Ollama server: run `ollama pull {name}`, or create it from a GGUF "
                       f"(simplesql.ollama.create_model or `ollama create {name} -f Modelfile`)")
+
+# %% ../nbs/02_ollama.ipynb #948222d9
+def to_ollama_options(options: dict) -> dict:
+    "Ollama `options` for our `options`."
+    o = options
+    return {k: v for k, v in dict(temperature=o.get('temperature'), seed=o.get('seed'), num_predict=o.get('max_tokens'), num_ctx=o.get('num_ctx'),
+            stop=o.get('stop'), repeat_penalty=o.get('repeat_penalty'), top_k=o.get('top_k'), top_p=o.get('top_p')).items() if v is not None}
 
 # %% ../nbs/02_ollama.ipynb #3a04b377
 class OllamaBackend:

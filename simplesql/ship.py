@@ -10,8 +10,8 @@ import numpy as np
 from .core import *
 from .download import sha256_file, human_size
 from .export import quantize_gguf, gguf_metadata, go_template, write_modelfile
-from .ollama import (SQL_STOP, LlamaCppBackend, OllamaAPIServer, OllamaBackend, create_model, gen_options, generate,
-                     bundled_model)
+from .ollama import SQL_STOP, LlamaCppBackend, OllamaBackend, create_model, gen_options, generate, bundled_model
+from .server import OllamaAPIServer
 from .eval import (Example, load_spider, spread_sample, example_messages, evaluate, open_readonly, execute_sql,
                    benchmark_prompt_cmd)
 from .predict import choose_by_execution
