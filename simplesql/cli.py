@@ -42,21 +42,31 @@ COMMANDS = {  # verb: (module, function, what it does)
         'baseline → finetune → export → evaluate → compare, each phase resumable'),
 }
 
+# %% ../nbs/06_cli.ipynb #53097183
+def _print_usage():
+    "The usage line and the table of commands, as `simplesql --help` prints them."
+    print('usage: simplesql COMMAND [--config FILE] [section.key=value ...]\n\ncommands:')
+    for k, (_, _, h) in COMMANDS.items(): print(f'  {k:16} {h}')
+
+# %% ../nbs/06_cli.ipynb #64e2f688
+def _run_command(verb: str, args: list):
+    "Run the function of command `verb` on `args`; bad input stops with one line that says what to do."
+    mod, fn, _ = COMMANDS[verb]
+    try: getattr(importlib.import_module(mod), fn)(args)
+    except BrokenPipeError:  # `simplesql config | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (ValueError, OSError) as e:  # bad input, or a path that is a folder: the message says what to do
+        raise SystemExit(f"error: {e}")
+
 # %% ../nbs/06_cli.ipynb #8f6e5413
 def main(argv=None):
     "Entry point of the `simplesql` command."
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ('-h', '--help'):
-        print('usage: simplesql COMMAND [--config FILE] [section.key=value ...]\n\ncommands:')
-        for k, (_, _, h) in COMMANDS.items(): print(f'  {k:16} {h}')
+        _print_usage()
         return 0
     if argv[0] not in COMMANDS: raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
-    mod, fn, _ = COMMANDS[argv[0]]
-    try: getattr(importlib.import_module(mod), fn)(argv[1:])
-    except BrokenPipeError:  # `simplesql config | head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (ValueError, OSError) as e:  # bad input, or a path that is a folder: the message says what to do
-        raise SystemExit(f"error: {e}")
+    _run_command(argv[0], argv[1:])
     return 0
 
 # %% ../nbs/06_cli.ipynb #3b3e8a19

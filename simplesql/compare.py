@@ -4,10 +4,11 @@
 
 # %% ../nbs/05_compare.ipynb #774e33cd
 from __future__ import annotations
-import json, math
+import json
 from pathlib import Path
 from typing import Optional
 import pandas as pd
+import sqlglot
 from .core import *
 from .eval import *
 from .eval import _frame
@@ -24,14 +25,16 @@ def results_dir(cfg: Config|None = None) -> Path:
     "The folder that holds the runs."
     return resolve_path((cfg or Config()).paths.results)
 
+# %% ../nbs/05_compare.ipynb #71de476a
 def load_run(name: str, benchmark: str = 'spider', root: Path|None = None) -> pd.DataFrame:
     "Per-question results of run `name` on `benchmark`."
     p = Path(root or results_dir())/name/f'{benchmark}.eval.jsonl'
-    if not p.exists(): raise FileNotFoundError(f"no results at {p}: run `simplesql pipeline` (or evaluate the run's predictions) first")
-    rows = {}
-    for line in p.read_text().splitlines(): r = json.loads(line); rows[r['id']] = r
+    if not p.exists(): raise FileNotFoundError(
+        f"no results at {p}: run `simplesql pipeline` (or evaluate the run's predictions) first")
+    rows = {r['id']: r for r in map(json.loads, p.read_text().splitlines())}
     return _frame(list(rows.values()))
 
+# %% ../nbs/05_compare.ipynb #815f3c6f
 def runs(root: Path|None = None) -> list[str]:
     "Names of the runs with Spider results."
     return sorted(p.parent.name for p in Path(root or results_dir()).glob('*/spider.eval.jsonl'))
@@ -46,57 +49,74 @@ def compare(base: pd.DataFrame, ft: pd.DataFrame, metrics=('EX', 'EM')) -> pd.Da
         out[f'{m} Δ'] = out[f'{m} after'] - out[f'{m} before']
     return out.round(1)
 
+# %% ../nbs/05_compare.ipynb #c6dbc569
 def component_deltas(base: pd.DataFrame, ft: pd.DataFrame) -> pd.DataFrame:
     "F1 of each clause before and after, with the difference (in points)."
     f1 = lambda df: {k: v['f1'] for k, v in component_f1([c for c in df['components'] if c]).items()}
-    return pd.DataFrame({'before': f1(base), 'after': f1(ft)}).mul(100).assign(**{'Δ': lambda d: d['after'] - d['before']}).round(1)
+    d = pd.DataFrame({'before': f1(base), 'after': f1(ft)}).mul(100)
+    return d.assign(**{'Δ': lambda d: d['after'] - d['before']}).round(1)
+
+# %% ../nbs/05_compare.ipynb #6eedfafa
+def _mcnemar_test(b: int, c: int) -> tuple:
+    "Statistic, p-value and name of the test for `b` questions right only before and `c` only after."
+    from scipy.stats import binomtest, chi2
+    if b + c == 0: return 0.0, 1.0, 'none'
+    if b + c < 25: return float(min(b, c)), binomtest(min(b, c), b + c, 0.5).pvalue, 'exact'
+    stat = (abs(b - c) - 1) ** 2 / (b + c)
+    return stat, float(chi2.sf(stat, 1)), 'chi2'
 
 # %% ../nbs/05_compare.ipynb #3ce247a2
 def mcnemar(before: pd.Series, after: pd.Series) -> dict:
     "McNemar's paired test on two boolean series of per-question correctness (NA rows dropped)."
-    from scipy.stats import binomtest, chi2
     d = pd.DataFrame({'b': before, 'a': after}).dropna().astype(bool)
     b, c = int((d.b & ~d.a).sum()), int((~d.b & d.a).sum())
-    if b + c == 0: return dict(n=len(d), only_before=b, only_after=c, statistic=0.0, p_value=1.0, test='none')
-    if b + c < 25: return dict(n=len(d), only_before=b, only_after=c, statistic=float(min(b, c)), p_value=binomtest(min(b, c), b + c, 0.5).pvalue, test='exact')
-    stat = (abs(b - c) - 1) ** 2 / (b + c)
-    return dict(n=len(d), only_before=b, only_after=c, statistic=stat, p_value=float(chi2.sf(stat, 1)), test='chi2')
+    stat, p, test = _mcnemar_test(b, c)
+    return dict(n=len(d), only_before=b, only_after=c, statistic=stat, p_value=p, test=test)
 
 # %% ../nbs/05_compare.ipynb #e4492732
 def _tables(sql: str) -> set:
-    import sqlglot
+    "Lower-cased names of the tables `sql` reads (none when it does not parse)."
     try: return {t.name.lower() for t in parse_sql(sql).find_all(sqlglot.exp.Table)}
     except Exception: return set()
 
+# %% ../nbs/05_compare.ipynb #2b0473e7
+def _right(row) -> bool:
+    "Is the answer in result row `row` right: by execution, or by exact match where there is no database?"
+    ok = row['exec_match'] if pd.notna(row['exec_match']) else row['exact_match']
+    return ok is True or ok == True
+
+# %% ../nbs/05_compare.ipynb #9ade32e4
 def error_category(row) -> Optional[str]:
     "Why the prediction in result row `row` is wrong (None when it is right)."
-    ok = row['exec_match'] if pd.notna(row['exec_match']) else row['exact_match']
-    if ok is True or ok == True: return None
+    if _right(row): return None
     err = row.get('pred_error') if isinstance(row.get('pred_error'), str) else ''
     if not row['pred']: return 'no SQL'
     if err == 'timeout': return 'timeout'
-    if 'syntax error' in err or 'incomplete input' in err or err == 'not a query' or 'ProgrammingError' in err: return 'syntax error'
+    if 'syntax error' in err or 'incomplete input' in err: return 'syntax error'
+    if err == 'not a query' or 'ProgrammingError' in err: return 'syntax error'
     if 'no such table' in err or _tables(row['pred']) != _tables(row['gold']): return 'wrong table'
     if 'no such column' in err or 'ambiguous column' in err or row.get('select(no AGG)') is False: return 'wrong column'
     if row.get('select') is False or row.get('group') is False: return 'wrong aggregation'
-    if row.get('where') is False or row.get('where(no OP)') is False or row.get('and/or') is False: return 'wrong condition'
+    if row.get('where') is False or row.get('where(no OP)') is False: return 'wrong condition'
+    if row.get('and/or') is False: return 'wrong condition'
     if row.get('order') is False: return 'wrong ordering'
     return 'other'
 
+# %% ../nbs/05_compare.ipynb #9d5d1c82
 def error_table(df: pd.DataFrame, examples: int = 2) -> pd.DataFrame:
     "Count of each error category, with a few example questions."
     cats = df.apply(error_category, axis=1)
-    rows = [dict(category=c, count=int((cats == c).sum()),
-                 examples=' | '.join(f"{q} → {p}" for q, p in df.loc[cats == c, ['question', 'pred']].head(examples).values))
-            for c in cats.dropna().value_counts().index]
+    eg = lambda c: ' | '.join(f"{q} → {p}" for q, p in df.loc[cats == c, ['question', 'pred']].head(examples).values)
+    rows = [dict(category=c, count=int((cats == c).sum()), examples=eg(c)) for c in cats.dropna().value_counts().index]
     return pd.DataFrame(rows).set_index('category')
 
 # %% ../nbs/05_compare.ipynb #cd1e1a16
 def flipped(base: pd.DataFrame, ft: pd.DataFrame, metric: str = 'exec_match') -> pd.DataFrame:
     "Questions whose verdict changed between the runs, with both predictions."
-    m = base[['id', 'question', 'hardness', 'gold', 'pred', metric]].merge(ft[['id', 'pred', metric]], on='id', suffixes=(' before', ' after'))
-    m = m.dropna(subset=[f'{metric} before', f'{metric} after'])
-    return m[m[f'{metric} before'] != m[f'{metric} after']].reset_index(drop=True)
+    b, a = f'{metric} before', f'{metric} after'
+    m = base[['id', 'question', 'hardness', 'gold', 'pred', metric]].merge(ft[['id', 'pred', metric]], on='id',
+        suffixes=(' before', ' after')).dropna(subset=[b, a])
+    return m[m[b] != m[a]].reset_index(drop=True)
 
 # %% ../nbs/05_compare.ipynb #6ff655d8
 def plot_by_hardness(runs: dict[str, pd.DataFrame], metric: str = 'EX', ax=None):
@@ -110,6 +130,7 @@ def plot_by_hardness(runs: dict[str, pd.DataFrame], metric: str = 'EX', ax=None)
     for c in ax.containers: ax.bar_label(c, fmt='%.0f', fontsize=7)
     return ax
 
+# %% ../nbs/05_compare.ipynb #aaf612f2
 def plot_component_deltas(base: pd.DataFrame, ft: pd.DataFrame, ax=None):
     "Horizontal bars: change of each clause's F1."
     import seaborn as sns, matplotlib.pyplot as plt
@@ -126,7 +147,8 @@ def success_table(base: pd.DataFrame, ft: pd.DataFrame, model: str, train_hours:
     rows = [('baseline EM > 40%', f"{100*b['EM']:.1f}%", b['EM'] > 0.40),
             ('EM +10–20 points after finetuning', f"{100*(f['EM']-b['EM']):+.1f} points", f['EM'] - b['EM'] >= 0.10),
             ('EX > 50% after finetuning', f"{100*f['EX']:.1f}%", f['EX'] > 0.50),
-            ('training < 24 h', 'n/a' if train_hours is None else f"{train_hours*60:.1f} min", train_hours is not None and train_hours < 24)]
+            ('training < 24 h', 'n/a' if train_hours is None else f"{train_hours*60:.1f} min",
+             train_hours is not None and train_hours < 24)]
     return pd.DataFrame(rows, columns=['target', f'reached ({model})', 'met']).set_index('target')
 
 # %% ../nbs/05_compare.ipynb #18b95d6f
@@ -139,15 +161,18 @@ def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = N
     rows = generate_predictions(cfg, [e.id for e in exs], [example_messages(e, cfg.benchmark) for e in exs])
     return write_jsonl(out, rows)
 
+# %% ../nbs/05_compare.ipynb #4edfe3eb
 def score_phase(cfg: Config, folder: Path, benchmark: str) -> EvalResult:
     "Score `folder`'s predictions on `benchmark` (resuming from its saved scores)."
-    return evaluate(Path(folder)/f'{benchmark}.predictions.jsonl', benchmark, 'dev', data_root(cfg), Path(folder)/f'{benchmark}.eval.jsonl',
-                    cfg.evaluation.num_workers, cfg.evaluation.query_timeout, subset=True, budget=cfg.evaluation.compare_budget)
+    d, ev = Path(folder), cfg.evaluation
+    return evaluate(d/f'{benchmark}.predictions.jsonl', benchmark, 'dev', data_root(cfg), d/f'{benchmark}.eval.jsonl',
+                    ev.num_workers, ev.query_timeout, subset=True, budget=ev.compare_budget)
 
 # %% ../nbs/05_compare.ipynb #ef5cf6ba
 def vote_phase(cfg: Config, run_dir: Path, benchmark: str = 'spider', strategy: str = 'vote') -> Optional[Path]:
     "Choose among the greedy answer and the sampled candidates by execution, into `voted/`; None without samples."
-    src, out = Path(run_dir)/'finetuned'/f'{benchmark}.samples.jsonl', Path(run_dir)/'voted'/f'{benchmark}.predictions.jsonl'
+    src = Path(run_dir)/'finetuned'/f'{benchmark}.samples.jsonl'
+    out = Path(run_dir)/'voted'/f'{benchmark}.predictions.jsonl'
     if out.exists(): return out
     if not src.exists(): return None
     exs = {e.id: e for e in load_benchmark(benchmark, 'dev', data_root(cfg))}
@@ -164,26 +189,35 @@ def merge_sampled_passes(greedy: Path|str, passes: list, out: Path|str) -> Path:
     for p in passes:
         byid = {r['id']: r['sql'] for r in read_jsonl(p)}
         missing = [r['id'] for r in rows if r['id'] not in byid]
-        if missing: raise ValueError(f"{p} has no answer for {len(missing)} questions (first {missing[0]}): run that pass again")
+        if missing: raise ValueError(f"{p} has no answer for {len(missing)} questions (first {missing[0]}): "
+                                     "run that pass again")
         for r in rows: r['candidates'] = [*r['candidates'], byid[r['id']]]
     if Path(out).exists(): Path(out).unlink()
     return write_jsonl(out, rows)
 
 # %% ../nbs/05_compare.ipynb #03e19691
 def train_phase(cfg: Config, run_dir: Path) -> Optional[Path]:
-    "The merged finetuned model in `run_dir/model/merged`, trained (resuming) unless finetuned predictions or the model exist."
+    "The merged finetuned model of `run_dir`, trained (resuming) unless the run is past it."
     merged = Path(run_dir)/'model'/'merged'
     if (merged/'config.json').exists() or (Path(run_dir)/'finetuned'/'spider.predictions.jsonl').exists(): return merged
     from simplesql.finetune import finetune, merge_and_save
     trainer = finetune(cfg, Path(run_dir)/'model', resume=True)
     return merge_and_save(trainer.model, trainer.processing_class, merged)
 
+# %% ../nbs/05_compare.ipynb #f46a8560
 def export_phase(cfg: Config, merged: Path, run_dir: Path, quant: str = 'q4_k_m') -> Optional[Path]:
-    "A quantized GGUF of the merged model for llama.cpp and Ollama (skipped when there is no merged model here)."
+    "A quantized GGUF of the merged model (skipped when there is no merged model here)."
     if not (merged/'config.json').exists(): return None
     from simplesql.export import export_gguf
     out = Path(run_dir)/'gguf'
     return next(iter(out.glob(f'*{quant}*.gguf')), None) or export_gguf(merged, out, (quant,), cfg=cfg)
+
+# %% ../nbs/05_compare.ipynb #f9fdcc75
+def _phase_scores(cfg: Config, run_dir: Path, benchmarks) -> dict:
+    "Scores of the baseline and finetuned phases, and of the vote on Spider where there are samples."
+    scores = {(phase, b): score_phase(cfg, run_dir/phase, b) for phase in ('baseline', 'finetuned') for b in benchmarks}
+    if vote_phase(cfg, run_dir, 'spider'): scores['voted', 'spider'] = score_phase(cfg, run_dir/'voted', 'spider')
+    return scores
 
 # %% ../nbs/05_compare.ipynb #64bbfd65
 def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird')) -> dict:
@@ -193,19 +227,30 @@ def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'b
     merged = train_phase(cfg, run_dir)
     gguf = export_phase(cfg, merged, run_dir)
     for b in benchmarks: predict_phase(cfg, run_dir/'finetuned', b, str(merged))
-    scores = {(phase, b): score_phase(cfg, run_dir/phase, b) for phase in ('baseline', 'finetuned') for b in benchmarks}
-    if vote_phase(cfg, run_dir, 'spider'): scores['voted', 'spider'] = score_phase(cfg, run_dir/'voted', 'spider')
-    base, ft = scores['baseline', 'spider'].examples, scores.get(('voted', 'spider'), scores['finetuned', 'spider']).examples
-    return dict(scores=scores, gguf=gguf, compare=compare(base, ft), mcnemar=mcnemar(base['exec_match'], ft['exec_match']))
+    scores = _phase_scores(cfg, run_dir, benchmarks)
+    after = scores.get(('voted', 'spider'), scores['finetuned', 'spider'])
+    base, ft = scores['baseline', 'spider'].examples, after.examples
+    return dict(scores=scores, gguf=gguf, compare=compare(base, ft),
+                mcnemar=mcnemar(base['exec_match'], ft['exec_match']))
 
+# %% ../nbs/05_compare.ipynb #488361cb
+def _benchmark_list(arg: str) -> tuple:
+    "The dev sets named in `--benchmarks`, which must include Spider."
+    bs = tuple(b.strip() for b in arg.split(',') if b.strip())
+    if 'spider' not in bs: raise ValueError(f"--benchmarks {arg}: the comparison is made on Spider, so include spider")
+    return bs
+
+# %% ../nbs/05_compare.ipynb #b0173aed
 def pipeline_cmd(argv=None):
     "Run (or resume) the whole experiment in RUN_DIR and print the comparison."
-    p = command_parser('pipeline', 'baseline → finetune → export → evaluate → compare, each phase resumable', {'run_dir': 'folder of the run'})
-    p.add_argument('--benchmarks', default='spider,cspider,bird', help='comma-separated dev sets to run (spider always; default: %(default)s)')
+    p = command_parser('pipeline', 'baseline → finetune → export → evaluate → compare, each phase resumable',
+                       {'run_dir': 'folder of the run'})
+    p.add_argument('--benchmarks', default='spider,cspider,bird',
+                   help='comma-separated dev sets to run (spider always; default: %(default)s)')
     a = p.parse_args(argv)
-    bs = tuple(b.strip() for b in a.benchmarks.split(',') if b.strip())
-    if 'spider' not in bs: raise ValueError(f"--benchmarks {a.benchmarks}: the comparison is made on Spider, so include spider")
+    bs = _benchmark_list(a.benchmarks)
     cfg = load_config(a.config or Path(a.run_dir)/'config.yaml', a.overrides)
     r = pipeline(cfg, a.run_dir, bs)
-    print(r['compare'].to_string()); print('McNemar (EX):', {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r['mcnemar'].items()})
+    mc = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r['mcnemar'].items()}
+    print(r['compare'].to_string()); print('McNemar (EX):', mc)
     return r

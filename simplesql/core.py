@@ -4,11 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #be6f5be8
 from __future__ import annotations
-import os, re, sys, json, gzip, sqlite3, logging, argparse, contextlib, contextvars, dataclasses, typing
+import os, re, sys, json, gzip, sqlite3, logging, argparse, contextlib, contextvars, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 from typing import Literal, Optional, get_args, get_origin, get_type_hints
 import yaml, sqlglot
+from fastcore.basics import patch
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import TokenError
@@ -19,7 +20,7 @@ __all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 
            'project_root', 'ModelConfig', 'BenchmarkConfig', 'EvaluationConfig', 'FinetuneConfig', 'OllamaConfig',
            'PathsConfig', 'Config', 'ConfigError', 'coerce', 'config_from_dict', 'apply_overrides', 'load_config',
            'resolve_path', 'data_root', 'Column', 'ForeignKey', 'Table', 'Schema', 'schema_from_sqlite',
-           'schema_from_spider', 'read_tables_json', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl',
+           'read_tables_json', 'schema_from_spider', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl',
            'schema_compact', 'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block',
            'schema_prompt', 'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql',
            'normalize_sql', 'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'config_cmd']
@@ -38,6 +39,7 @@ Backend = Literal['llamacpp', 'transformers', 'ollama']
 Method = Literal['qlora', 'lora', 'full']
 Benchmark = Literal['spider', 'bird', 'cspider', 'wikisql']
 
+# %% ../nbs/00_core.ipynb #7a20c43f
 @dataclass
 class ModelConfig:
     "Which model to load, and how."
@@ -48,8 +50,10 @@ class ModelConfig:
     chat_template: bool = True  # render prompts with the tokenizer's chat template when it has one
     trust_remote_code: bool = False
     attn_implementation: Optional[str] = None  # e.g. eager: Gemma 3 trains to NaN with sdpa
-    tokenizer: Optional[str] = None  # tokenizer folder or hub id, when not the model's own (e.g. one saved by a newer transformers)
+    # tokenizer folder or hub id, when not the model's own (e.g. one saved by a newer transformers)
+    tokenizer: Optional[str] = None
 
+# %% ../nbs/00_core.ipynb #1be6ad5e
 @dataclass
 class BenchmarkConfig:
     "Which benchmark split to evaluate or train on."
@@ -60,6 +64,7 @@ class BenchmarkConfig:
     schema_format: Literal['ddl', 'compact'] = 'ddl'  # CREATE TABLE statements, or one line per table
     value_hints: bool = False  # list the database values that the question mentions
 
+# %% ../nbs/00_core.ipynb #8951263a
 @dataclass
 class EvaluationConfig:
     "How predictions are generated and scored."
@@ -71,9 +76,11 @@ class EvaluationConfig:
     batch_size: int = 8
     num_ctx: int = 4096
     query_timeout: float = 5.0  # seconds a predicted query may run
-    compare_budget: float = 30.0  # seconds the comparison of two results may take (a backstop: reported apart when it fires)
+    # seconds the comparison of two results may take (a backstop: reported apart when it fires)
+    compare_budget: float = 30.0
     num_workers: int = 2
 
+# %% ../nbs/00_core.ipynb #9420b16e
 @dataclass
 class FinetuneConfig:
     "Finetuning recipe (peft + trl)."
@@ -94,6 +101,7 @@ class FinetuneConfig:
     report_to: Literal['none', 'tensorboard', 'wandb'] = 'none'
     seed: int = 42
 
+# %% ../nbs/00_core.ipynb #432a71db
 @dataclass
 class OllamaConfig:
     "Where the Ollama server is and what the model is called there."
@@ -104,6 +112,7 @@ class OllamaConfig:
     concurrency: int = 4
     keep_alive: str = '5m'
 
+# %% ../nbs/00_core.ipynb #bbefcee8
 @dataclass
 class PathsConfig:
     "Folders, relative to the project root unless absolute."
@@ -113,6 +122,7 @@ class PathsConfig:
     cache: str = 'cache'
     model_cache: str = '~/.cache/simplesql'  # the shipped model, merged and quantized on first use
 
+# %% ../nbs/00_core.ipynb #d3e6f1fd
 @dataclass
 class Config:
     "The whole configuration tree."
@@ -126,11 +136,13 @@ class Config:
 # %% ../nbs/00_core.ipynb #d10b4a66
 class ConfigError(ValueError): "A configuration key or value that cannot be used."
 
+# %% ../nbs/00_core.ipynb #e54c0562
 def _type_name(tp) -> str:
     if get_origin(tp) is Literal: return 'one of ' + ', '.join(map(repr, get_args(tp)))
     if get_origin(tp) is typing.Union: return ' or '.join(_type_name(a) for a in get_args(tp))
     return getattr(tp, '__name__', str(tp))
 
+# %% ../nbs/00_core.ipynb #e843e11e
 def coerce(value, tp, key: str):
     "Check `value` against type `tp`, converting where it is safe; raise `ConfigError` naming `key` otherwise."
     origin, args = get_origin(tp), get_args(tp)
@@ -164,7 +176,8 @@ def config_from_dict(d: dict|None, cls=Config, prefix: str = ''):
     if not isinstance(d, dict): raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {d!r}")
     hints, names = get_type_hints(cls), [f.name for f in fields(cls)]
     unknown = [k for k in d if k not in names]
-    if unknown: raise ConfigError(f"unknown key {prefix}{unknown[0]!s}; allowed keys in {prefix.rstrip('.') or 'config'}: {', '.join(names)}")
+    if unknown: raise ConfigError(f"unknown key {prefix}{unknown[0]!s}; "
+                                  f"allowed keys in {prefix.rstrip('.') or 'config'}: {', '.join(names)}")
     kw = {}
     for k, v in d.items():
         tp = hints[k]
@@ -176,12 +189,14 @@ def apply_overrides(cfg: Config, overrides=()) -> Config:
     "A copy of `cfg` with each `section.key=value` in `overrides` applied and checked."
     d = asdict(cfg)
     for o in overrides:
-        if '=' not in o: raise ConfigError(f"override {o!r} must look like section.key=value (e.g. finetuning.lora_r=8)")
+        if '=' not in o:
+            raise ConfigError(f"override {o!r} must look like section.key=value (e.g. finetuning.lora_r=8)")
         key, val = o.split('=', 1)
         *path, last = key.strip().split('.')
         node = d
         for p in path:
-            if not isinstance(node.get(p), dict): raise ConfigError(f"unknown key {key}; sections are: {', '.join(asdict(Config()))}")
+            if not isinstance(node.get(p), dict):
+                raise ConfigError(f"unknown key {key}; sections are: {', '.join(asdict(Config()))}")
             node = node[p]
         if not path: raise ConfigError(f"override {o!r} must name a section and a key, e.g. model.name={val}")
         node[last] = yaml.safe_load(val) if val.strip() else None
@@ -193,7 +208,8 @@ def load_config(path: Path|str|None = None, overrides=()) -> Config:
     path = Path(path) if path else project_root()/'config.yaml'
     if not path.exists():
         if path.name == 'config.yaml' and path.parent == project_root(): return apply_overrides(Config(), overrides)
-        raise FileNotFoundError(f"config file {path} not found; pass an existing YAML file or omit it to use the defaults")
+        raise FileNotFoundError(f"config file {path} not found; "
+                                "pass an existing YAML file or omit it to use the defaults")
     try: d = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e: raise ConfigError(f"{path} is not valid YAML: {e}") from None
     return apply_overrides(config_from_dict(d), overrides)
@@ -204,6 +220,7 @@ def resolve_path(p: str|Path, root: Path|None = None) -> Path:
     p = Path(p).expanduser()
     return p if p.is_absolute() else (root or project_root())/p
 
+# %% ../nbs/00_core.ipynb #a67bee9b
 def data_root(cfg: Config|None = None) -> Path:
     "Folder holding the benchmarks (`spider/`, `bird_minidev/`, `cspider/`…): env, then config, then `../shared/data`."
     if os.environ.get('SIMPLESQL_DATA_ROOT'): return Path(os.environ['SIMPLESQL_DATA_ROOT']).expanduser().resolve()
@@ -219,6 +236,7 @@ class Column:
     type: str = ''
     primary_key: bool = False
 
+# %% ../nbs/00_core.ipynb #696a0671
 @dataclass
 class ForeignKey:
     "`table.column` references `ref_table.ref_column`."
@@ -227,12 +245,14 @@ class ForeignKey:
     ref_table: str
     ref_column: str
 
+# %% ../nbs/00_core.ipynb #54b116ca
 @dataclass
 class Table:
     "A table and its columns."
     name: str
     columns: list[Column] = field(default_factory=list)
 
+# %% ../nbs/00_core.ipynb #d155a1c1
 @dataclass
 class Schema:
     "A database schema: tables, columns, keys, and where its SQLite file is (if anywhere)."
@@ -241,22 +261,26 @@ class Schema:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     db_path: Optional[Path] = None
 
-    def table(self, name: str) -> Table:
-        "The table called `name` (case-insensitive)."
-        for t in self.tables:
-            if t.name.lower() == name.lower(): return t
-        raise KeyError(f"{self.db_id} has no table {name!r}; tables: {', '.join(t.name for t in self.tables)}")
+# %% ../nbs/00_core.ipynb #ac88abc2
+@patch
+def table(self: Schema, name: str) -> Table:
+    "The table called `name` (case-insensitive)."
+    for t in self.tables:
+        if t.name.lower() == name.lower(): return t
+    raise KeyError(f"{self.db_id} has no table {name!r}; tables: {', '.join(t.name for t in self.tables)}")
 
 # %% ../nbs/00_core.ipynb #e583b2e1
 def _quote(name: str) -> str: return '"' + name.replace('"', '""') + '"'
 
+# %% ../nbs/00_core.ipynb #f11ef147
 def schema_from_sqlite(db_path: Path|str, db_id: str|None = None) -> Schema:
     "Read tables, columns, types and keys from the SQLite database at `db_path`."
     db_path = Path(db_path)
     if not db_path.exists(): raise FileNotFoundError(f"no database at {db_path}")
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                           "AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
         tables, fks = [], []
         for t in names:
             cols = con.execute(f"PRAGMA table_info({_quote(t)})").fetchall()
@@ -268,6 +292,11 @@ def schema_from_sqlite(db_path: Path|str, db_id: str|None = None) -> Schema:
     return Schema(db_id or db_path.stem, tables, fks, db_path)
 
 # %% ../nbs/00_core.ipynb #244f29bf
+def read_tables_json(path: Path|str) -> dict[str, dict]:
+    "The entries of a `tables.json` file, by `db_id`."
+    return {e['db_id']: e for e in json.loads(Path(path).read_text())}
+
+# %% ../nbs/00_core.ipynb #daf9dcc1
 def schema_from_spider(entry: dict, db_path: Path|None = None) -> Schema:
     "Turn one `tables.json` entry (Spider, BIRD, CSpider format) into a `Schema`."
     tnames, cols = entry['table_names_original'], entry['column_names_original']
@@ -276,22 +305,24 @@ def schema_from_spider(entry: dict, db_path: Path|None = None) -> Schema:
     tables = [Table(t) for t in tnames]
     for i, ((ti, name), typ) in enumerate(zip(cols, entry['column_types'])):
         if ti >= 0: tables[ti].columns.append(Column(name, typ, i in pks))
-    fks = [ForeignKey(tnames[cols[a][0]], cols[a][1], tnames[cols[b][0]], cols[b][1]) for a, b in entry.get('foreign_keys', [])]
+    fks = [ForeignKey(tnames[cols[a][0]], cols[a][1], tnames[cols[b][0]], cols[b][1])
+           for a, b in entry.get('foreign_keys', [])]
     return Schema(entry['db_id'], tables, fks, db_path if db_path and Path(db_path).exists() else None)
 
-def read_tables_json(path: Path|str) -> dict[str, dict]:
-    "The entries of a `tables.json` file, by `db_id`."
-    return {e['db_id']: e for e in json.loads(Path(path).read_text())}
-
 # %% ../nbs/00_core.ipynb #80dc6afd
-def _fmt_type(t: str) -> str: return {'number': 'INTEGER', 'text': 'TEXT', 'time': 'TEXT', 'boolean': 'BOOLEAN', 'others': 'TEXT'}.get(t.lower(), t.upper() or 'TEXT')
+def _fmt_type(t: str) -> str:
+    return {'number': 'INTEGER', 'text': 'TEXT', 'time': 'TEXT', 'boolean': 'BOOLEAN',
+            'others': 'TEXT'}.get(t.lower(), t.upper() or 'TEXT')
 
+# %% ../nbs/00_core.ipynb #93c3b2d9
 def _ident(name: str) -> str: return name if re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*', name) else _quote(name)
 
+# %% ../nbs/00_core.ipynb #54a07bf9
 def table_ddl(schema: Schema, t: Table) -> str:
     "`CREATE TABLE` statement for table `t` with its primary and foreign keys."
     pks = [c.name for c in t.columns if c.primary_key]
-    lines = [f"  {_ident(c.name)} {_fmt_type(c.type)}" + (' PRIMARY KEY' if c.primary_key and len(pks) == 1 else '') for c in t.columns]
+    lines = [f"  {_ident(c.name)} {_fmt_type(c.type)}" + (' PRIMARY KEY' if c.primary_key and len(pks) == 1 else '')
+             for c in t.columns]
     if len(pks) > 1: lines.append(f"  PRIMARY KEY ({', '.join(map(_ident, pks))})")
     lines += [f"  FOREIGN KEY ({_ident(f.column)}) REFERENCES {_ident(f.ref_table)}({_ident(f.ref_column)})"
               for f in schema.foreign_keys if f.table.lower() == t.name.lower()]
@@ -307,6 +338,7 @@ def sample_rows(db_path: Path, table: str, n: int = 3, max_chars: int = 40) -> l
     cut = lambda v: v[:max_chars] + '…' if isinstance(v, str) and len(v) > max_chars else v
     return [tuple(cut(v) for v in r) for r in rows]
 
+# %% ../nbs/00_core.ipynb #497b9f10
 def rows_comment(t: Table, rows: list[tuple]) -> str:
     "Rows of `t` as a SQL comment, one tab-separated line per row."
     if not rows: return f"/* table {t.name} is empty */"
@@ -326,12 +358,15 @@ def schema_ddl(schema: Schema, n_rows: int = 0) -> str:
 # %% ../nbs/00_core.ipynb #cd7448d4
 def schema_compact(schema: Schema) -> str:
     "One line per table, `table(col, col, ...)` with primary keys marked, then the foreign keys as join conditions."
-    lines = [f"{_ident(t.name)}({', '.join(_ident(c.name) + (' PK' if c.primary_key else '') for c in t.columns)})" for t in schema.tables]
-    fks = [f"{_ident(f.table)}.{_ident(f.column)} = {_ident(f.ref_table)}.{_ident(f.ref_column)}" for f in schema.foreign_keys]
+    lines = [f"{_ident(t.name)}({', '.join(_ident(c.name) + (' PK' if c.primary_key else '') for c in t.columns)})"
+             for t in schema.tables]
+    fks = [f"{_ident(f.table)}.{_ident(f.column)} = {_ident(f.ref_table)}.{_ident(f.ref_column)}"
+           for f in schema.foreign_keys]
     return '\n'.join(lines + (['Foreign keys: ' + '; '.join(fks)] if fks else []))
 
 # %% ../nbs/00_core.ipynb #89e2d921
-def text_values(db_path: Path, schema: Schema, per_column: int = 5000, max_chars: int = 40) -> list[tuple[str, str, str]]:
+def text_values(db_path: Path, schema: Schema, per_column: int = 5000,
+                max_chars: int = 40) -> list[tuple[str, str, str]]:
     "(table, column, value) for the distinct short text values of each column, read from the database."
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     con.text_factory = lambda b: b.decode('utf-8', 'replace')
@@ -339,29 +374,35 @@ def text_values(db_path: Path, schema: Schema, per_column: int = 5000, max_chars
     try:
         for t in schema.tables:
             for c in t.columns:
-                try: rows = con.execute(f"SELECT DISTINCT {_quote(c.name)} FROM {_quote(t.name)} WHERE typeof({_quote(c.name)}) = 'text' LIMIT {per_column}").fetchall()
+                try: rows = con.execute(f"SELECT DISTINCT {_quote(c.name)} FROM {_quote(t.name)} "
+                                        f"WHERE typeof({_quote(c.name)}) = 'text' LIMIT {per_column}").fetchall()
                 except sqlite3.Error: continue
                 out += [(t.name, c.name, v) for (v,) in rows if isinstance(v, str) and 3 <= len(v.strip()) <= max_chars]
     finally: con.close()
     return out
 
+# %% ../nbs/00_core.ipynb #647afc40
 _LOWERED: dict = {}
 
 def lowered_values(db_path: Path, schema: Schema) -> list[tuple[str, tuple[str, str, str]]]:
     "`text_values` as (stripped lowercase value, (table, column, value)), read once per database and kept."
     key = str(db_path)
-    if key not in _LOWERED: _LOWERED[key] = [(v.strip().lower(), (t, c, v)) for t, c, v in text_values(db_path, schema)]
+    if key not in _LOWERED:
+        _LOWERED[key] = [(v.strip().lower(), (t, c, v)) for t, c, v in text_values(db_path, schema)]
     return _LOWERED[key]
 
+# %% ../nbs/00_core.ipynb #2402f04b
 def question_values(schema: Schema, question: str, limit: int = 6) -> list[tuple[str, str, str]]:
     "The database's text values that appear in `question` as whole words, longest first."
     if not schema.db_path: return []
     q, hits = question.lower(), []
     for lv, hit in lowered_values(schema.db_path, schema):
-        if lv in q and not lv.isdigit() and re.search(r'(?<!\w)' + re.escape(lv) + r'(?:s|es)?(?!\w)', q): hits.append(hit)
+        if lv in q and not lv.isdigit() and re.search(r'(?<!\w)' + re.escape(lv) + r'(?:s|es)?(?!\w)', q):
+            hits.append(hit)
     hits.sort(key=lambda h: -len(h[2].strip()))
     return hits[:limit]
 
+# %% ../nbs/00_core.ipynb #e32c7f3e
 def values_text(hits: list[tuple[str, str, str]]) -> str:
     "The matched values as lines `table.column = 'value'`."
     return '\n'.join(f"{_ident(t)}.{_ident(c)} = '{v.replace(chr(39), chr(39) * 2)}'" for t, c, v in hits)
@@ -372,15 +413,21 @@ def values_block(schema: Schema, question: str) -> str:
     hits = question_values(schema, question)
     return '\n\nValues mentioned in the question:\n' + values_text(hits) if hits else ''
 
-def schema_prompt(schema: Schema, question: str = '', fmt: str = 'ddl', sample_rows: int = 3, value_hints: bool = False) -> str:
-    "The schema as `fmt` ('ddl' with `sample_rows` rows, or 'compact'), plus the values `question` mentions when `value_hints`."
+# %% ../nbs/00_core.ipynb #1567b5e4
+def schema_prompt(schema: Schema, question: str = '',
+                  fmt: str = 'ddl',  # 'ddl' (with `sample_rows` rows) or 'compact'
+                  sample_rows: int = 3, value_hints: bool = False) -> str:
+    "The schema as `fmt`, plus the values `question` mentions when `value_hints`."
     text = schema_ddl(schema, sample_rows) if fmt == 'ddl' else schema_compact(schema)
     return text + (values_block(schema, question) if value_hints else '')
 
 # %% ../nbs/00_core.ipynb #411f7fa6
-SYSTEM_PROMPT = "You are a text-to-SQL assistant. Given a SQLite database schema and a question, answer with one SQLite query and nothing else."
+SYSTEM_PROMPT = ("You are a text-to-SQL assistant. Given a SQLite database schema and a question, "
+                 "answer with one SQLite query and nothing else.")
 
-def build_messages(question: str, schema_text: str, evidence: str|None = None, system: str = SYSTEM_PROMPT) -> list[dict]:
+# %% ../nbs/00_core.ipynb #0b653bcd
+def build_messages(question: str, schema_text: str, evidence: str|None = None,
+                   system: str = SYSTEM_PROMPT) -> list[dict]:
     "Chat messages asking for the SQL answer to `question` over `schema_text`."
     user = f"Database schema:\n{schema_text}\n\n"
     if evidence: user += f"External knowledge: {evidence}\n\n"
@@ -391,6 +438,7 @@ def build_messages(question: str, schema_text: str, evidence: str|None = None, s
 PLAIN_TEMPLATE = "{system}\n\n{user}\n"
 PLAIN_STOP = "\n\n"
 
+# %% ../nbs/00_core.ipynb #a5441a03
 def render_prompt(messages: list[dict], tokenizer=None) -> str:
     "Prompt text for `messages`: the tokenizer's chat template when it has one, else the plain layout."
     if tokenizer is not None and getattr(tokenizer, 'chat_template', None):
@@ -401,41 +449,37 @@ def render_prompt(messages: list[dict], tokenizer=None) -> str:
 # %% ../nbs/00_core.ipynb #c0273f10
 _QUIET = contextvars.ContextVar('simplesql_quiet_sqlglot', default=False)
 
+# %% ../nbs/00_core.ipynb #42ea86a4
 class _OwnParses(logging.Filter):
     "Drops sqlglot's log records while the project parses on purpose; the user's own sqlglot calls still log."
     def filter(self, record): return not _QUIET.get()
 
 logging.getLogger('sqlglot').addFilter(_OwnParses())
 
+# %% ../nbs/00_core.ipynb #a68d9a19
 @contextlib.contextmanager
 def quiet_sqlglot():
-    "Within this block, sqlglot's logger (\"… Falling back to parsing as a 'Command'\") says nothing; outside it, it is untouched."
+    "Within this block, sqlglot's logger says nothing; outside it, it is untouched."
     token = _QUIET.set(True)
     try: yield
     finally: _QUIET.reset(token)
 
+# %% ../nbs/00_core.ipynb #534b61e1
 def parse_sql(sql: str, dialect: str = 'sqlite') -> exp.Expression:
     "sqlglot's tree of `sql`, quietly (raises `sqlglot.errors.ParseError`)."
     with quiet_sqlglot(): return sqlglot.parse_one(sql, read=dialect)
 
+# %% ../nbs/00_core.ipynb #17ff625c
 def parses(sql: str, dialect: str = 'sqlite') -> bool:
     "Does sqlglot parse `sql` into a statement (not a fallback `Command`)?"
     try: return not isinstance(parse_sql(sql, dialect), exp.Command)
     except (sqlglot.errors.SqlglotError, RecursionError): return False  # RecursionError: hundreds of nested parentheses
 
 # %% ../nbs/00_core.ipynb #5ccc49c8
-_START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`]+(?:\s*\([^)]*\))?\s+AS\s*\(", re.I)  # WITH only as a CTE, not the word
-_FENCE = re.compile(r"```[ \t]*([A-Za-z][\w+-]*)?[ \t]*\n?(.*?)(?:\n[ \t]*```|```|$)", re.S)
-_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-_SQL_LANGS = {'sql', 'sqlite', 'sqlite3', 'mysql', 'postgresql', 'postgres', 'psql', 'tsql', 'plsql'}
-_END_MARK = re.compile(r"</\w|<\|\w|\[/\w")  # </answer>, <|im_end|>, [/SQL]: a chat format's markup ends the query
 _SQLITE = SQLite()
 T = TokenType
-_GOES_ON = {T.FROM, T.WHERE, T.GROUP_BY, T.ORDER_BY, T.HAVING, T.LIMIT, T.OFFSET, T.JOIN, T.ON, T.AND, T.OR, T.UNION, T.INTERSECT,
-            T.EXCEPT, T.INNER, T.LEFT, T.OUTER, T.CROSS, T.NATURAL, T.R_PAREN, T.COMMA}  # a query goes on after a blank line only with these
-_LEADS_IN = {T.UNION, T.INTERSECT, T.EXCEPT, T.ALL, T.L_PAREN, T.ALIAS, T.COMMA}  # after these, the query goes on whatever follows
-MAX_SQL_LINES = 200  # lines read after the start of a query (model text can run on for thousands)
 
+# %% ../nbs/00_core.ipynb #bee57e45
 def _first_statement(sql: str) -> str:
     "Text up to the first `;` outside quotes (for text that does not tokenize)."
     q = None
@@ -446,22 +490,35 @@ def _first_statement(sql: str) -> str:
         elif ch == ';': return sql[:i]
     return sql
 
+# %% ../nbs/00_core.ipynb #e1881d78
 def _sentence_word(t, text: str) -> bool: return bool(re.fullmatch(r'[A-Z][a-z]+', text[t.start:t.end + 1]))
 
+# %% ../nbs/00_core.ipynb #84f36305
 def _prose_line(line: str) -> bool:
     "Does `line` start like a sentence: a capitalised word that is no SQL keyword?"
     m = re.match(r"\s*([A-Z][a-z]+)\b", line)
     return bool(m) and _SQLITE.tokenize(m.group(1))[0].token_type == T.VAR
 
+# %% ../nbs/00_core.ipynb #e544fecc
 def _in_comment(text: str, p: int) -> bool:
     return '--' in text[text.rfind('\n', 0, p) + 1:p] or text.count('/*', 0, p) > text.count('*/', 0, p)
 
+# %% ../nbs/00_core.ipynb #989310c7
 def _join(toks: list, text: str) -> str:
     "The tokens' own text (literals as written), one space where whitespace or a comment was."
-    return ''.join(('' if a is None or b.start == a.end + 1 else ' ') + text[b.start:b.end + 1] for a, b in zip([None] + toks[:-1], toks))
+    return ''.join(('' if a is None or b.start == a.end + 1 else ' ') + text[b.start:b.end + 1]
+                   for a, b in zip([None] + toks[:-1], toks))
 
+# %% ../nbs/00_core.ipynb #f6b164e1
+# a query goes on after a blank line only with these
+_GOES_ON = {T.FROM, T.WHERE, T.GROUP_BY, T.ORDER_BY, T.HAVING, T.LIMIT, T.OFFSET, T.JOIN, T.ON, T.AND, T.OR,
+            T.UNION, T.INTERSECT, T.EXCEPT, T.INNER, T.LEFT, T.OUTER, T.CROSS, T.NATURAL, T.R_PAREN, T.COMMA}
+# after these, the query goes on whatever follows
+_LEADS_IN = {T.UNION, T.INTERSECT, T.EXCEPT, T.ALL, T.L_PAREN, T.ALIAS, T.COMMA}
+
+# %% ../nbs/00_core.ipynb #9cc0b00a
 def _cut(toks: list, text: str) -> tuple[str, bool, int]:
-    "The first statement among `toks`, whether something after it ended it (`;`, a blank line, prose, a new query), and where it ends."
+    "The first statement among `toks`, whether something after it ended it, and where it ends."
     keep, depth = [], 0
     for i, t in enumerate(toks):
         if t.token_type == T.SEMICOLON: return _join(keep, text), True, t.end
@@ -469,15 +526,23 @@ def _cut(toks: list, text: str) -> tuple[str, bool, int]:
             gap = re.sub(r'--[^\n]*|/\*.*?\*/', '', text[keep[-1].end + 1:t.start], flags=re.S)
             if re.search(r'\n\s*\n', gap) and t.token_type not in _GOES_ON: return _join(keep, text), True, t.start
             new_query = t.token_type in (T.SELECT, T.WITH) and depth == 0
-            if '\n' in gap and (new_query or _sentence_word(t, text)) and parses(_join(keep, text)) and not parses(_join(keep + toks[i:], text)):
-                return _join(keep, text), True, t.start  # a line that starts prose or another query, after a complete one
+            if ('\n' in gap and (new_query or _sentence_word(t, text)) and parses(_join(keep, text))
+                    and not parses(_join(keep + toks[i:], text))):
+                # a line that starts prose or another query, after a complete one
+                return _join(keep, text), True, t.start
         depth += (t.token_type == T.L_PAREN) - (t.token_type == T.R_PAREN)
         keep.append(t)
     return _join(keep, text), False, len(text)
 
+# %% ../nbs/00_core.ipynb #c8d4f88e
+_END_MARK = re.compile(r"</\w|<\|\w|\[/\w")  # </answer>, <|im_end|>, [/SQL]: a chat format's markup ends the query
+MAX_SQL_LINES = 200  # lines read after the start of a query (model text can run on for thousands)
+
+# %% ../nbs/00_core.ipynb #26ddc173
 def _statement(text: str) -> tuple[str, int]:
     "The first statement of `text`, which starts with one, read with the SQLite tokenizer, and where it ends."
-    text = re.split(r'\n[ \t]*```', _END_MARK.split(text, 1)[0], maxsplit=1)[0]  # a fence closing on its own line ends it too
+    # a fence closing on its own line ends it too
+    text = re.split(r'\n[ \t]*```', _END_MARK.split(text, 1)[0], maxsplit=1)[0]
     lines = text.splitlines(keepends=True)[:MAX_SQL_LINES]
     try: return _cut(_SQLITE.tokenize(''.join(lines)), ''.join(lines))[::2]
     except TokenError: pass
@@ -485,30 +550,39 @@ def _statement(text: str) -> tuple[str, int]:
     for k in range(1, len(lines) + 1):  # line by line: prose after the query cannot break the tokenizer
         try: toks = _SQLITE.tokenize(''.join(lines[:k]))
         except TokenError:
-            if ok and _prose_line(lines[k - 1]): return sql, len(''.join(lines[:k - 1]))  # a sentence with an apostrophe after the query
+            # a sentence with an apostrophe after the query
+            if ok and _prose_line(lines[k - 1]): return sql, len(''.join(lines[:k - 1]))
             ok = False; continue
         sql, ended, end = _cut(toks, ''.join(lines[:k]))
         if ended: return sql, end
         ok = True
-    return (sql if ok else ' '.join(_first_statement(''.join(lines)).split())), len(text)  # a quote never closed: as written
+    # a quote never closed: as written
+    return (sql if ok else ' '.join(_first_statement(''.join(lines)).split())), len(text)
 
+# %% ../nbs/00_core.ipynb #6fc470c9
+_FENCE = re.compile(r"```[ \t]*([A-Za-z][\w+-]*)?[ \t]*\n?(.*?)(?:\n[ \t]*```|```|$)", re.S)
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_SQL_LANGS = {'sql', 'sqlite', 'sqlite3', 'mysql', 'postgresql', 'postgres', 'psql', 'tsql', 'plsql'}
+
+# %% ../nbs/00_core.ipynb #3978c60b
 def _regions(text: str) -> list[str]:
-    "Where the query may be, best first: SQL code fences, unlabelled fences, a JSON answer, inline code with a FROM, the whole text."
+    "Where the query may be, best first."
     fences = [(m.group(1) or '', m.group(2)) for m in _FENCE.finditer(text)]
-    fences = [('', f'{lang} {body}') if lang.lower() in ('select', 'with') else (lang.lower(), body) for lang, body in fences]  # ```SELECT … on one line
+    fences = [('', f'{lang} {body}') if lang.lower() in ('select', 'with') else (lang.lower(), body)
+              for lang, body in fences]  # ```SELECT … on one line
     out = [b for lang, b in fences if lang in _SQL_LANGS] + [b for lang, b in fences if not lang]
     if text.lstrip().startswith('{'):
         try: out += [v for v in json.loads(text).values() if isinstance(v, str)]
         except (json.JSONDecodeError, AttributeError): pass
     return out + [m.group(1) for m in _INLINE.finditer(text) if re.search(r'\bFROM\b', m.group(1), re.I)] + [text]
 
-def extract_sql(text: str|None) -> str:
-    """The first SQL query in model output `text`, on one line, or '' if there is none.
+# %% ../nbs/00_core.ipynb #b4a7de9b
+# WITH only as a CTE, not the word
+_START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`]+(?:\s*\([^)]*\))?\s+AS\s*\(", re.I)
 
-    Code fences (SQL ones first), a JSON answer and inline code are looked in before the text itself; prose before and
-    after, comments, chat markup and further statements are removed; tokens and literals are as written (sqlglot's
-    SQLite tokenizer). A lowercase candidate that neither parses nor has a FROM is prose ("we select the names…") and
-    the next one is tried; text whose quotes never close is returned as written, on one line."""
+# %% ../nbs/00_core.ipynb #5f028212
+def extract_sql(text: str|None) -> str:
+    "The first SQL query in model output `text`, on one line, or '' if there is none."
     if not text: return ''
     first = ''
     for region in _regions(text):
@@ -530,16 +604,20 @@ def normalize_sql(sql: str, dialect: str = 'sqlite') -> str:
 
 # %% ../nbs/00_core.ipynb #9b5d690a
 def _open(path: Path, mode: str):
-    return gzip.open(path, mode + 't', encoding='utf-8') if str(path).endswith('.gz') else open(path, mode, encoding='utf-8')
+    return (gzip.open(path, mode + 't', encoding='utf-8') if str(path).endswith('.gz')
+            else open(path, mode, encoding='utf-8'))
 
+# %% ../nbs/00_core.ipynb #f103ed25
 def write_jsonl(path: Path|str, rows, append: bool = False) -> Path:
     "Write (or `append`) `rows` (dicts) to `path`, one JSON object per line; appending first ends a line cut short."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    cut = append and path.suffix != '.gz' and path.exists() and path.stat().st_size and not path.read_bytes().endswith(b'\n')
+    cut = (append and path.suffix != '.gz' and path.exists() and path.stat().st_size
+           and not path.read_bytes().endswith(b'\n'))
     with _open(path, 'a' if append else 'w') as f:
         f.write(('\n' if cut else '') + ''.join(json.dumps(r, ensure_ascii=False, default=str) + '\n' for r in rows))
     return path
 
+# %% ../nbs/00_core.ipynb #8858ea8c
 def read_jsonl(path: Path|str) -> list[dict]:
     "The JSON objects in `path`, one per line (an unfinished last line is skipped)."
     with _open(Path(path), 'r') as f: lines = f.read().splitlines()
@@ -551,17 +629,24 @@ def read_jsonl(path: Path|str) -> list[dict]:
     return out
 
 # %% ../nbs/00_core.ipynb #fbc7056a
-_OVERRIDE = re.compile(r'[A-Za-z_]\w*\.\w+=.*', re.S)  # section.key=value (a misspelt section is reported by load_config)
+# section.key=value (a misspelt section is reported by load_config)
+_OVERRIDE = re.compile(r'[A-Za-z_]\w*\.\w+=.*', re.S)
 
+# %% ../nbs/00_core.ipynb #3687dda3
 class CommandParser(argparse.ArgumentParser):
     "Options, positionals and `section.key=value` overrides in any order, as people type them."
-    def parse_args(self, args=None, namespace=None):
-        args = list(sys.argv[1:] if args is None else args)
-        over = [a for a in args if _OVERRIDE.fullmatch(a)]  # an override never fills a positional, wherever it stands
-        ns = self.parse_intermixed_args([a for a in args if not _OVERRIDE.fullmatch(a)], namespace)
-        ns.overrides = over + list(getattr(ns, 'overrides', None) or [])
-        return ns
 
+# %% ../nbs/00_core.ipynb #2d137a3d
+@patch
+def parse_args(self: CommandParser, args=None, namespace=None):
+    "Parse `args` (default: the command line), the overrides set apart from the positionals."
+    args = list(sys.argv[1:] if args is None else args)
+    over = [a for a in args if _OVERRIDE.fullmatch(a)]  # an override never fills a positional, wherever it stands
+    ns = self.parse_intermixed_args([a for a in args if not _OVERRIDE.fullmatch(a)], namespace)
+    ns.overrides = over + list(getattr(ns, 'overrides', None) or [])
+    return ns
+
+# %% ../nbs/00_core.ipynb #0cbd7d38
 def command_parser(prog: str, description: str, positional: dict|None = None) -> argparse.ArgumentParser:
     "A `CommandParser` with `positional` arguments (name: help), `--config` and `section.key=value` overrides."
     p = CommandParser(prog=f'simplesql {prog}', description=description)

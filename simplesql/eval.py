@@ -6,10 +6,11 @@
 from __future__ import annotations
 import json, re, gzip, time, random, sqlite3, multiprocessing, concurrent.futures
 from collections import Counter
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 import pandas as pd
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import *
 from .core import _GOES_ON, _SQLITE
@@ -21,7 +22,8 @@ __all__ = ['SPIDER_FILES', 'WIKISQL_AGG', 'WIKISQL_OPS', 'LOADERS', 'SQL_KEYS', 
            'load_benchmark', 'schema_text', 'example_messages', 'open_readonly', 'ExecResult', 'execute_sql',
            'CompareBudget', 'results_match', 'bird_match', 'remove_distinct', 'gold_is_ordered', 'exec_match', 'judge',
            'execute_many', 'read_predictions', 'align_predictions', 'score_example', 'summarize', 'EvalResult',
-           'evaluate', 'eval_speed', 'eval_cmd', 'benchmark_prompt_cmd', 'spread_sample']
+           'evaluate', 'eval_speed', 'evaluate_file', 'eval_cmd', 'benchmark_prompt', 'benchmark_prompt_cmd',
+           'spread_sample']
 
 # %% ../nbs/03_eval.ipynb #8e6daa95
 @dataclass
@@ -37,30 +39,41 @@ class Example:
     db_path: Optional[Path] = None  # the SQLite file, or None when it is not on disk
     benchmark: str = 'spider'
 
+# %% ../nbs/03_eval.ipynb #3fe814d1
 def _db_file(folder: Path, db_id: str) -> Optional[Path]:
+    "The SQLite file of `db_id` under `folder`, or None when it is not on disk."
     p = folder/db_id/f'{db_id}.sqlite'
     return p if p.exists() else None
 
+# %% ../nbs/03_eval.ipynb #c35cb392
 def _schemas(tables_json: Path, db_folder: Path|None) -> dict[str, Schema]:
     "Schemas of `tables_json` by db_id, each pointing at its database when it is in `db_folder`."
-    return {k: schema_from_spider(e, _db_file(db_folder, k) if db_folder else None) for k, e in read_tables_json(tables_json).items()}
+    return {k: schema_from_spider(e, _db_file(db_folder, k) if db_folder else None)
+            for k, e in read_tables_json(tables_json).items()}
 
+# %% ../nbs/03_eval.ipynb #dcd42bc7
 def _hardness(sql: str, schema: Schema) -> Optional[str]:
+    "Spider's hardness level of `sql`, or None where its rules cannot read the query."
     try: return hardness(sql, schema)
     except Exception: return None
 
-# %% ../nbs/03_eval.ipynb #36d36dfe
+# %% ../nbs/03_eval.ipynb #e08a5191
 SPIDER_FILES = {'dev': 'dev.json', 'train': 'train_spider.json'}
 
+# %% ../nbs/03_eval.ipynb #36d36dfe
 def load_spider(split: str = 'dev', root: Path|None = None) -> list[Example]:
     "Spider `split` (dev or train) as examples."
     d = Path(root or data_root())/'spider'
-    if split not in SPIDER_FILES: raise ValueError(f"Spider split must be one of {', '.join(SPIDER_FILES)}, got {split!r}")
-    if not (d/SPIDER_FILES[split]).exists(): raise FileNotFoundError(f"{d/SPIDER_FILES[split]} not found: run `simplesql download-data spider` or set paths.data_root")
+    if split not in SPIDER_FILES:
+        raise ValueError(f"Spider split must be one of {', '.join(SPIDER_FILES)}, got {split!r}")
+    if not (d/SPIDER_FILES[split]).exists():
+        raise FileNotFoundError(f"{d/SPIDER_FILES[split]} not found: "
+                                "run `simplesql download-data spider` or set paths.data_root")
     schemas = _schemas(d/'tables.json', d/'database')
     recs = json.loads((d/SPIDER_FILES[split]).read_text())
     return [Example(f'spider-{split}-{i}', r['db_id'], r['question'], r['query'], schemas[r['db_id']],
-                    hardness=_hardness(r['query'], schemas[r['db_id']]), db_path=schemas[r['db_id']].db_path) for i, r in enumerate(recs)]
+                    hardness=_hardness(r['query'], schemas[r['db_id']]), db_path=schemas[r['db_id']].db_path)
+            for i, r in enumerate(recs)]
 
 # %% ../nbs/03_eval.ipynb #ce6084b6
 def missing_databases(examples: list[Example]) -> dict[str, int]:
@@ -75,7 +88,8 @@ def load_cspider(split: str = 'dev', root: Path|None = None) -> list[Example]:
     schemas = _schemas(root/'spider'/'tables.json', None)
     recs = json.loads((root/'cspider'/'dev.json').read_text())
     return [Example(f'cspider-dev-{i}', r['db_id'], r['question'], r['query'], schemas[r['db_id']],
-                    hardness=_hardness(r['query'], schemas[r['db_id']]), benchmark='cspider') for i, r in enumerate(recs)]
+                    hardness=_hardness(r['query'], schemas[r['db_id']]), benchmark='cspider')
+            for i, r in enumerate(recs)]
 
 # %% ../nbs/03_eval.ipynb #bbeac0ff
 def load_bird(split: str = 'dev', root: Path|None = None) -> list[Example]:
@@ -84,13 +98,15 @@ def load_bird(split: str = 'dev', root: Path|None = None) -> list[Example]:
     if split != 'dev': raise ValueError(f"BIRD mini-dev has only a dev split, got {split!r}")
     schemas = _schemas(d/'dev_tables.json', d/'dev_databases')
     recs = json.loads((d/'mini_dev_sqlite.json').read_text())
-    return [Example(f"bird-dev-{r['question_id']}", r['db_id'], r['question'], r['SQL'], schemas[r['db_id']], evidence=r.get('evidence') or None,
-                    hardness=r.get('difficulty'), db_path=schemas[r['db_id']].db_path, benchmark='bird') for r in recs]
+    return [Example(f"bird-dev-{r['question_id']}", r['db_id'], r['question'], r['SQL'], schemas[r['db_id']],
+                    evidence=r.get('evidence') or None, hardness=r.get('difficulty'),
+                    db_path=schemas[r['db_id']].db_path, benchmark='bird') for r in recs]
 
-# %% ../nbs/03_eval.ipynb #82d2e50f
+# %% ../nbs/03_eval.ipynb #3ce91f60
 WIKISQL_AGG = ['', 'MAX', 'MIN', 'COUNT', 'SUM', 'AVG']
 WIKISQL_OPS = ['=', '>', '<']
 
+# %% ../nbs/03_eval.ipynb #82d2e50f
 def wikisql_gold(sql: dict, table_id: str) -> str:
     "SQL text for a WikiSQL `sql` structure over its `.db` table."
     col = f"col{sql['sel']}"
@@ -100,26 +116,32 @@ def wikisql_gold(sql: dict, table_id: str) -> str:
     q = f"SELECT {sel} FROM table_{table_id.replace('-', '_')}"
     return q + (' WHERE ' + ' AND '.join(conds) if conds else '')
 
+# %% ../nbs/03_eval.ipynb #f58e4f6d
 def load_wikisql(split: str = 'dev', root: Path|None = None) -> list[Example]:
     "WikiSQL `split` from its jsonl, tables.jsonl and db files."
     d = Path(root or data_root())/'wikisql'
-    if not (d/f'{split}.jsonl').exists(): raise FileNotFoundError(f"{d/f'{split}.jsonl'} not found: run `simplesql download-data wikisql` or set paths.data_root")
+    if not (d/f'{split}.jsonl').exists():
+        raise FileNotFoundError(f"{d/f'{split}.jsonl'} not found: "
+                                "run `simplesql download-data wikisql` or set paths.data_root")
     tables = {t['id']: t for t in map(json.loads, (d/f'{split}.tables.jsonl').read_text().splitlines())}
     db = d/f'{split}.db'
     full = schema_from_sqlite(db) if db.exists() else None
     out = []
     for i, r in enumerate(map(json.loads, (d/f'{split}.jsonl').read_text().splitlines())):
         t, name = tables[r['table_id']], 'table_' + r['table_id'].replace('-', '_')
-        schema = Schema(r['table_id'], [full.table(name)] if full else [Table(name, [Column(f'col{j}', ty) for j, ty in enumerate(t['types'])])], [], full.db_path if full else None)
+        tabs = [full.table(name)] if full else [Table(name, [Column(f'col{j}', ty) for j, ty in enumerate(t['types'])])]
+        schema = Schema(r['table_id'], tabs, [], full.db_path if full else None)
         cols = '; '.join(f'col{j} is "{h}"' for j, h in enumerate(t['header']))
-        out.append(Example(f'wikisql-{split}-{i}', r['table_id'], r['question'], wikisql_gold(r['sql'], r['table_id']), schema,
-                           evidence=f'columns: {cols}', db_path=schema.db_path, benchmark='wikisql'))
+        out.append(Example(f'wikisql-{split}-{i}', r['table_id'], r['question'], wikisql_gold(r['sql'], r['table_id']),
+                           schema, evidence=f'columns: {cols}', db_path=schema.db_path, benchmark='wikisql'))
     return out
 
-# %% ../nbs/03_eval.ipynb #3846b633
+# %% ../nbs/03_eval.ipynb #8bc831e0
 LOADERS = {'spider': load_spider, 'bird': load_bird, 'cspider': load_cspider, 'wikisql': load_wikisql}
 
-def load_benchmark(name: str = 'spider', split: str = 'dev', root: Path|None = None, limit: int|None = None) -> list[Example]:
+# %% ../nbs/03_eval.ipynb #3846b633
+def load_benchmark(name: str = 'spider', split: str = 'dev', root: Path|None = None,
+                   limit: int|None = None) -> list[Example]:
     "Examples of benchmark `name`/`split` (the first `limit` of them), saying which databases are missing."
     if name not in LOADERS: raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(LOADERS)}")
     exs = LOADERS[name](split, root)
@@ -129,9 +151,10 @@ def load_benchmark(name: str = 'spider', split: str = 'dev', root: Path|None = N
               f"execution accuracy counts the other {len(exs) - sum(miss.values())}")
     return exs[:limit] if limit else exs
 
-# %% ../nbs/03_eval.ipynb #810ac062
+# %% ../nbs/03_eval.ipynb #8b0ec0e1
 _DDL_CACHE: dict = {}
 
+# %% ../nbs/03_eval.ipynb #810ac062
 def schema_text(ex: Example, bench: BenchmarkConfig|None = None) -> str:
     "The schema part of the prompt of `ex`, laid out as `bench` says (cached per database)."
     b, s = bench or BenchmarkConfig(), ex.schema
@@ -139,16 +162,17 @@ def schema_text(ex: Example, bench: BenchmarkConfig|None = None) -> str:
     if key not in _DDL_CACHE: _DDL_CACHE[key] = schema_prompt(s, '', b.schema_format, b.sample_rows)
     return _DDL_CACHE[key] + (values_block(s, ex.question) if b.value_hints else '')
 
+# %% ../nbs/03_eval.ipynb #5fec3d42
 def example_messages(ex: Example, bench: BenchmarkConfig|None = None) -> list[dict]:
     "Chat messages asking for the SQL of `ex`."
     return build_messages(ex.question, schema_text(ex, bench), ex.evidence)
 
 # %% ../nbs/03_eval.ipynb #76df5a91
 _ALLOWED_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-_QUERY_START = re.compile(r"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:SELECT|WITH|VALUES|\()", re.I | re.S)
 
 def _authorize(action, *_): return sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
 
+# %% ../nbs/03_eval.ipynb #d35ab08e
 def open_readonly(db_path: Path|str, max_value_bytes: int = 10_000_000) -> sqlite3.Connection:
     "Connection to `db_path` that can only read, with values capped at `max_value_bytes`."
     if not Path(db_path).exists(): raise FileNotFoundError(f"no database at {db_path}")
@@ -169,9 +193,16 @@ class ExecResult:
     seconds: float = 0.0
     columns: Optional[list] = None  # the result's column names
 
-    @property
-    def ok(self) -> bool: return self.error is None
+# %% ../nbs/03_eval.ipynb #e8001f26
+@patch(as_prop=True)
+def ok(self: ExecResult) -> bool:
+    "Did the query give its rows?"
+    return self.error is None
 
+# %% ../nbs/03_eval.ipynb #42bc8d9d
+_QUERY_START = re.compile(r"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:SELECT|WITH|VALUES|\()", re.I | re.S)
+
+# %% ../nbs/03_eval.ipynb #8df0cb23
 def execute_sql(con: sqlite3.Connection, sql: str, timeout: float = 5.0, max_rows: int = 100_000) -> ExecResult:
     "Run `sql` on `con` within `timeout` seconds, fetching at most `max_rows` rows."
     if not sql or not _QUERY_START.match(sql): return ExecResult(error='not a query')
@@ -186,13 +217,12 @@ def execute_sql(con: sqlite3.Connection, sql: str, timeout: float = 5.0, max_row
     finally: con.set_progress_handler(None, 0)
     return ExecResult(None if err else rows, err, time.monotonic() - start, cols)
 
-# %% ../nbs/03_eval.ipynb #55d9b17d
+# %% ../nbs/03_eval.ipynb #791fbfdc
 class CompareBudget(Exception): "The comparison of two results ran past its time budget."
 
+# %% ../nbs/03_eval.ipynb #55d9b17d
 def results_match(gold: list, pred: list, ordered: bool = False, deadline: float|None = None) -> bool:
-    """Do rows `pred` equal rows `gold` up to a permutation of the columns (as lists if `ordered`, else as multisets)?
-
-    `gold`, `pred`: lists of row tuples. `deadline`: a `time.monotonic()` instant after which `CompareBudget` is raised."""
+    "Do rows `pred` equal rows `gold` up to a permutation of the columns (as lists if `ordered`, else as multisets)?"
     if not gold and not pred: return True
     if len(gold) != len(pred) or len(gold[0]) != len(pred[0]): return False
     gcopies, pcopies = Counter(zip(*gold)), Counter(zip(*pred))  # distinct columns and their numbers of copies
@@ -200,7 +230,8 @@ def results_match(gold: list, pred: list, ordered: bool = False, deadline: float
     g, p = list(gcopies), list(pcopies)
     if len(g) != len(p): return False
     gvals, pvals = [Counter(c) for c in g], [Counter(c) for c in p]
-    options = [[j for j in range(len(p)) if pcopies[p[j]] == gcopies[g[i]] and pvals[j] == gvals[i]] for i in range(len(g))]
+    options = [[j for j in range(len(p)) if pcopies[p[j]] == gcopies[g[i]] and pvals[j] == gvals[i]]
+               for i in range(len(g))]
     order = sorted(range(len(g)), key=lambda i: len(options[i]))  # the most constrained column first
     rows, paired = Counter(zip(*g)), {}
 
@@ -217,6 +248,7 @@ def results_match(gold: list, pred: list, ordered: bool = False, deadline: float
         return False
     return pair(0)
 
+# %% ../nbs/03_eval.ipynb #f1cd6e4c
 def bird_match(gold: list, pred: list) -> bool:
     "BIRD's execution match: the same set of rows."
     return set(gold) == set(pred)
@@ -229,20 +261,24 @@ def remove_distinct(sql: str) -> str:
     parts = _QUOTED.split(sql)
     return ''.join(p if i % 2 else re.sub(r'\bdistinct\b\s*', '', p, flags=re.I) for i, p in enumerate(parts))
 
+# %% ../nbs/03_eval.ipynb #d8dd3969
 def gold_is_ordered(gold: str) -> bool:
     "Does the gold query order its rows (so order matters)?"
     return 'order by' in ' '.join(remove_distinct(gold).lower().split())
 
 # %% ../nbs/03_eval.ipynb #55c245d6
-def exec_match(gold_res: ExecResult, pred_res: ExecResult, gold: str, rule: str = 'spider', deadline: float|None = None) -> Optional[bool]:
-    "Execution verdict from the two results (None when the gold query could not run); raises `CompareBudget` past `deadline`."
+def exec_match(gold_res: ExecResult, pred_res: ExecResult, gold: str, rule: str = 'spider',
+               deadline: float|None = None) -> Optional[bool]:
+    "Execution verdict from the two results (None when the gold query could not run)."
     if not gold_res.ok: return None
     if not pred_res.ok: return False
-    return bird_match(gold_res.rows, pred_res.rows) if rule == 'bird' else results_match(gold_res.rows, pred_res.rows, gold_is_ordered(gold), deadline)
+    if rule == 'bird': return bird_match(gold_res.rows, pred_res.rows)
+    return results_match(gold_res.rows, pred_res.rows, gold_is_ordered(gold), deadline)
+
+# %% ../nbs/03_eval.ipynb #a6b15fa0
+_CONNECTIONS: dict = {}  # a worker's read-only connections, by database path
 
 # %% ../nbs/03_eval.ipynb #68e795d9
-_CONNECTIONS: dict = {}
-
 def _run_job(job) -> ExecResult:
     "Worker: run one `(db_path, sql, timeout)` job on a cached read-only connection."
     db, sql, timeout = job
@@ -252,11 +288,9 @@ def _run_job(job) -> ExecResult:
         except Exception as e: return ExecResult(error=f'{type(e).__name__}: {e}')
     return execute_sql(_CONNECTIONS[db], sql, timeout)
 
+# %% ../nbs/03_eval.ipynb #7c7e1d39
 def judge(job) -> dict:
-    """Worker: the execution verdict of one `(db_path, gold, pred, timeout, rule, budget)` question.
-
-    Returns `exec_match` (None without a database or when the gold query fails), `pred_error`, `pred_seconds`, and
-    `over_budget` (the comparison took more than `budget` seconds and gave no verdict)."""
+    "Worker: the execution verdict of one `(db_path, gold, pred, timeout, rule, budget)` question."
     db, gold, pred, timeout, rule, budget = job
     if db is None: return dict(exec_match=None, pred_error=None, pred_seconds=0.0, over_budget=False)
     g, r = _run_job((db, remove_distinct(gold), timeout)), _run_job((db, remove_distinct(pred), timeout))
@@ -265,9 +299,13 @@ def judge(job) -> dict:
     except CompareBudget: out['over_budget'] = True
     return out
 
-def execute_many(jobs: list[tuple], workers: int = 1, desc: str|None = 'executing', fn=_run_job) -> list:
-    "`fn` (default: run a `(db_path, sql, timeout)` query) over `jobs`, in `workers` processes when more than one, results in job order (no bar if `desc` is None)."
-    bar = dict(total=len(jobs), desc=desc, disable=(desc is None or len(jobs) < 50) or None, leave=False)  # None: only on a terminal
+# %% ../nbs/03_eval.ipynb #16c28b48
+def execute_many(jobs: list[tuple], workers: int = 1, desc: str|None = 'executing',
+                 fn=_run_job,  # the work of one job; by default, run a `(db_path, sql, timeout)` query
+                 ) -> list:
+    "`fn` over `jobs`, in `workers` processes when more than one, results in job order (no bar if `desc` is None)."
+    off = (desc is None or len(jobs) < 50) or None  # None: the bar shows on a terminal only
+    bar = dict(total=len(jobs), desc=desc, disable=off, leave=False)
     if workers <= 1: return [fn(j) for j in tqdm(jobs, **bar)]
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('fork')) as ex:
         return list(tqdm(ex.map(fn, jobs, chunksize=16), **bar))
@@ -278,22 +316,28 @@ GOLD_KEYS = ('label', 'gold', 'gold_sql')
 ID_KEYS = ('id', 'question_id', 'idx')
 BIRD_SEP = '\t----- bird -----\t'
 
+# %% ../nbs/03_eval.ipynb #ca70072e
 def _record(r, line: int|None, raw: bool, where: str) -> dict:
     "One prediction record from a JSON value (a SQL string or an object)."
     if not isinstance(r, dict): r = {'sql': '' if r is None else str(r)}
     sql_key = next((k for k in SQL_KEYS if k in r), None)
-    if sql_key is None: raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): {json.dumps(r, ensure_ascii=False)[:80]}")
+    if sql_key is None:
+        raise ValueError(f"{where} has no prediction field ({', '.join(SQL_KEYS)}): "
+                         f"{json.dumps(r, ensure_ascii=False)[:80]}")
     text = str((r.get('text') if raw and r.get('text') is not None else r[sql_key]) or '')
     sql, _, db_id = text.partition(BIRD_SEP)
     id_key = next((k for k in ID_KEYS if r.get(k) is not None), None)
-    return dict(line=line, id=r[id_key] if id_key else None, id_key=id_key, sql=extract_sql(sql) if raw else sql.strip(),
-                db_id=r.get('db_id') or db_id.strip() or None, gold=next((r[k] for k in GOLD_KEYS if r.get(k)), None))
+    return dict(line=line, id=r[id_key] if id_key else None, id_key=id_key,
+                sql=extract_sql(sql) if raw else sql.strip(), db_id=r.get('db_id') or db_id.strip() or None,
+                gold=next((r[k] for k in GOLD_KEYS if r.get(k)), None))
 
+# %% ../nbs/03_eval.ipynb #af3aecfa
 def _continues(line: str) -> Optional[str]:
     "The first word of `line` when it can only continue a query (FROM, WHERE, AND, `)` …), else None."
     m = re.match(r"\s*(\w+(?:\s+BY\b)?|\)|,)", line, re.I)
     return m.group(1) if m and _SQLITE.tokenize(m.group(1))[0].token_type in _GOES_ON else None
 
+# %% ../nbs/03_eval.ipynb #f3c659cb
 def _text(path: Path) -> str:
     "The text of a prediction file: UTF-8 (with or without a BOM), UTF-16 with a BOM, or gzipped; else ValueError."
     data = path.read_bytes()
@@ -304,82 +348,151 @@ def _text(path: Path) -> str:
     if '\x00' in text: raise ValueError(f"{path.name} is not a text file")
     return text
 
+# %% ../nbs/03_eval.ipynb #2d0267a7
 def _no_repeats(pairs: list) -> dict:
+    "The object of JSON `pairs`; ValueError when a key appears twice."
     keys = [k for k, _ in pairs]
-    if len(set(keys)) < len(keys): raise ValueError(f"the key {next(k for k in keys if keys.count(k) > 1)!r} appears twice: give each question one prediction")
+    if len(set(keys)) < len(keys):
+        raise ValueError(f"the key {next(k for k in keys if keys.count(k) > 1)!r} appears twice: "
+                         "give each question one prediction")
     return dict(pairs)
 
-def read_predictions(source, raw: bool = False) -> list[dict]:
-    """Prediction records (`line`, `id`, `sql`, `db_id`, `gold`) from a file in any of the formats above, or from a list.
+# %% ../nbs/03_eval.ipynb #7ee0cec6
+def _jsonl_records(lines: list[str], name: str, raw: bool) -> list[dict]:
+    "The records of the JSON lines `lines` of file `name`; ValueError on a line that is not JSON."
+    recs = []
+    for i, l in enumerate(lines):
+        try: r = json.loads(l)
+        except json.JSONDecodeError:
+            raise ValueError(f"{name} line {i + 1} is not JSON (a file cut short?): {l[:60]!r}") from None
+        recs.append(_record(r, i + 1, raw, f'{name} line {i + 1}'))
+    return recs
 
-    Raises FileNotFoundError, or ValueError naming the line that cannot be read."""
-    if not isinstance(source, (str, Path)): return [_record(p, None, raw, f'prediction {i + 1}') for i, p in enumerate(source)]
+# %% ../nbs/03_eval.ipynb #6ea7c717
+def _json_records(text: str, lines: list[str], name: str, raw: bool) -> list[dict]:
+    "The records of JSON file `name`: a list, an id → prediction mapping, or JSON lines."
+    try: data = json.loads(text, object_pairs_hook=_no_repeats)
+    except json.JSONDecodeError: data = None  # JSON lines
+    if isinstance(data, list): return [_record(r, None, raw, f'{name} item {i + 1}') for i, r in enumerate(data)]
+    if isinstance(data, dict) and not any(k in data for k in SQL_KEYS + ID_KEYS + GOLD_KEYS):  # BIRD's predict_dev.json
+        return [{**_record(v, None, raw, f'{name} id {k}'), 'id': k, 'id_key': 'key'} for k, v in data.items()]
+    return _jsonl_records(lines, name, raw)
+
+# %% ../nbs/03_eval.ipynb #50352acc
+def _line_records(lines: list[str], name: str, raw: bool) -> list[dict]:
+    "The records of a file of one query per line (a tab, then its db_id, optional); ValueError on a continued query."
+    recs = []
+    for i, l in enumerate(lines):
+        sql, _, db_id = l.replace(BIRD_SEP, '\t').partition('\t')
+        if (w := _continues(sql)) and i:
+            raise ValueError(f"{name} line {i + 1} starts with {w}, so it continues the query on line {i}: "
+                             "write each query on one line, or use JSONL")
+        recs.append(dict(line=i + 1, id=None, id_key=None, sql=extract_sql(sql) if raw else sql.strip(),
+                         db_id=db_id.strip() or None, gold=None))
+    return recs
+
+# %% ../nbs/03_eval.ipynb #aebe2dc8
+def read_predictions(source, raw: bool = False) -> list[dict]:
+    "Prediction records (`line`, `id`, `sql`, `db_id`, `gold`) from a file in any format above, or from a list."
+    if not isinstance(source, (str, Path)):
+        return [_record(p, None, raw, f'prediction {i + 1}') for i, p in enumerate(source)]
     path = Path(source)
     if not path.is_file(): raise FileNotFoundError(f"prediction file {path} not found")
     text = _text(path)
     lines = text.splitlines()
     while lines and not lines[-1].strip(): lines.pop()
-    if text.lstrip()[:1] in ('[', '{', '"'):
-        try: data = json.loads(text, object_pairs_hook=_no_repeats)
-        except json.JSONDecodeError: data = None  # JSON lines
-        if isinstance(data, list): return [_record(r, None, raw, f'{path.name} item {i + 1}') for i, r in enumerate(data)]
-        if isinstance(data, dict) and not any(k in data for k in SQL_KEYS + ID_KEYS + GOLD_KEYS):  # id → prediction (BIRD's predict_dev.json)
-            return [{**_record(v, None, raw, f'{path.name} id {k}'), 'id': k, 'id_key': 'key'} for k, v in data.items()]
-        recs = []
-        for i, l in enumerate(lines):
-            try: r = json.loads(l)
-            except json.JSONDecodeError: raise ValueError(f"{path.name} line {i + 1} is not JSON (a file cut short?): {l[:60]!r}") from None
-            recs.append(_record(r, i + 1, raw, f'{path.name} line {i + 1}'))
-        return recs
-    recs = []
-    for i, l in enumerate(lines):
-        sql, _, db_id = l.replace(BIRD_SEP, '\t').partition('\t')
-        if (w := _continues(sql)) and i: raise ValueError(f"{path.name} line {i + 1} starts with {w}, so it continues the query on line {i}: write each query on one line, or use JSONL")
-        recs.append(dict(line=i + 1, id=None, id_key=None, sql=extract_sql(sql) if raw else sql.strip(), db_id=db_id.strip() or None, gold=None))
-    return recs
+    if text.lstrip()[:1] in ('[', '{', '"'): return _json_records(text, lines, path.name, raw)
+    return _line_records(lines, path.name, raw)
 
-# %% ../nbs/03_eval.ipynb #d6096553
-def _same_sql(a: str, b: str) -> bool: return ' '.join(a.split()).rstrip(';').lower() == ' '.join(b.split()).rstrip(';').lower()
+# %% ../nbs/03_eval.ipynb #bd38236c
+def _same_sql(a: str, b: str) -> bool:
+    "Are `a` and `b` the same query, up to spacing, case and a final semicolon?"
+    return ' '.join(a.split()).rstrip(';').lower() == ' '.join(b.split()).rstrip(';').lower()
 
-def align_predictions(records: list[dict], examples: list, source: str = 'the predictions', limit: int|None = None,
-                      subset: bool = False) -> list[tuple]:
-    "`(example, sql)` pairs for the questions to score (the first `limit`, or those the file has with `subset`); ValueError on any disagreement."
-    bench = ' '.join(examples[0].id.split('-')[:2]) if examples else 'benchmark'
-    if limit is not None and limit < 1: raise ValueError(f"benchmark.limit must be a positive number of questions, got {limit}")
-    target = examples[:limit] if limit else examples
-    at = lambda r: f"{source} line {r['line']}" if r['line'] else f"{source} id {r['id']}" if r['id'] is not None else source
-    hint = 'set benchmark.limit=N to score the first N questions, or --subset to score only the questions it has'
-    if not records: raise ValueError(f"{source} holds no predictions")
-    if all(r['id'] is not None for r in records):
-        byid, byqid = {}, {}
-        for i, e in enumerate(examples):
-            byid.setdefault(e.id, []).append(e); byid[str(i)] = [e]  # a bare number: the position, as BIRD's tools number the questions
-            byqid.setdefault(e.id.rsplit('-', 1)[1], []).append(e)  # a `question_id` field: BIRD's own id
-        got = {}  # id(example) → record; a repeated question id (BIRD mini-dev has two) takes its records in file order
-        for r in records:
-            same = (byqid if r.get('id_key') == 'question_id' else byid).get(str(r['id']))
-            if same is None: raise ValueError(f"{at(r)}: id {r['id']!r} is not a {bench} question ({examples[0].id} … {examples[-1].id}, or 0 … {len(examples) - 1})")
-            e = next((e for e in same if id(e) not in got), None)
-            if e is None: raise ValueError(f"{at(r)}: a second prediction for {same[0].id}")
-            got[id(e)] = r
-        if subset: target = [e for e in target if id(e) in got]
-        missing = [e.id for e in target if id(e) not in got]
-        if missing: raise ValueError(f"{source} has no prediction for {len(missing)} of the {len(target)} {bench} questions (first: {missing[0]}): {hint}")
-        pairs = [(e, got[id(e)]) for e in target]
-    elif any(r['id'] is not None for r in records): raise ValueError(f"{source}: some predictions have an id and some do not; give each one an id, or none")
-    else:
-        if len(records) > len(target) and not limit:
-            raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: give one per question, in benchmark order")
-        if len(records) < len(target):
-            if not subset: raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: {hint}")
-            target = target[:len(records)]
-        pairs = list(zip(target, records))
+# %% ../nbs/03_eval.ipynb #66d0284a
+def _where(r: dict, source: str) -> str:
+    "Where record `r` is in `source`: its line, else its id."
+    return f"{source} line {r['line']}" if r['line'] else f"{source} id {r['id']}" if r['id'] is not None else source
+
+# %% ../nbs/03_eval.ipynb #06e6e39c
+def _id_index(examples: list) -> tuple[dict, dict]:
+    "Examples by id and by position (a bare number, as BIRD's tools number them), and by BIRD's own `question_id`."
+    byid, byqid = {}, {}
+    for i, e in enumerate(examples):
+        byid.setdefault(e.id, []).append(e); byid[str(i)] = [e]
+        byqid.setdefault(e.id.rsplit('-', 1)[1], []).append(e)
+    return byid, byqid
+
+# %% ../nbs/03_eval.ipynb #6632fac2
+_LIMIT_HINT = 'set benchmark.limit=N to score the first N questions, or --subset to score only the questions it has'
+
+# %% ../nbs/03_eval.ipynb #6b8695a7
+def _pairs_by_id(records: list[dict], examples: list, target: list, source: str, bench: str,
+                 subset: bool) -> list[tuple]:
+    "`(example, record)` for each question of `target`, by the records' ids."
+    byid, byqid = _id_index(examples)
+    got = {}  # id(example) → record; a repeated question id (BIRD mini-dev has two) takes its records in file order
+    for r in records:
+        same = (byqid if r.get('id_key') == 'question_id' else byid).get(str(r['id']))
+        if same is None:
+            raise ValueError(f"{_where(r, source)}: id {r['id']!r} is not a {bench} question "
+                             f"({examples[0].id} … {examples[-1].id}, or 0 … {len(examples) - 1})")
+        e = next((e for e in same if id(e) not in got), None)
+        if e is None: raise ValueError(f"{_where(r, source)}: a second prediction for {same[0].id}")
+        got[id(e)] = r
+    if subset: target = [e for e in target if id(e) in got]
+    missing = [e.id for e in target if id(e) not in got]
+    if missing:
+        raise ValueError(f"{source} has no prediction for {len(missing)} of the {len(target)} {bench} questions "
+                         f"(first: {missing[0]}): {_LIMIT_HINT}")
+    return [(e, got[id(e)]) for e in target]
+
+# %% ../nbs/03_eval.ipynb #b92e184a
+def _pairs_by_position(records: list[dict], target: list, source: str, bench: str, limit: int|None,
+                       subset: bool) -> list[tuple]:
+    "`(example, record)` for the questions of `target` in file order."
+    if len(records) > len(target) and not limit:
+        raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: "
+                         "give one per question, in benchmark order")
+    if len(records) < len(target):
+        if not subset:
+            raise ValueError(f"{source} has {len(records)} predictions for {len(target)} {bench} questions: "
+                             f"{_LIMIT_HINT}")
+        target = target[:len(records)]
+    return list(zip(target, records))
+
+# %% ../nbs/03_eval.ipynb #43d50845
+def _check_pairs(pairs: list[tuple], source: str, bench: str):
+    "ValueError when a record's `db_id` or gold SQL is not that of its question."
     for e, r in pairs:
         if r['db_id'] and r['db_id'] != e.db_id:
-            raise ValueError(f"{at(r)} is on database {r['db_id']}, but {e.id} is on {e.db_id}: the file is not in {bench} order, or is for another benchmark or split")
+            raise ValueError(f"{_where(r, source)} is on database {r['db_id']}, but {e.id} is on {e.db_id}: "
+                             f"the file is not in {bench} order, or is for another benchmark or split")
         if r['gold'] and not _same_sql(r['gold'], e.gold):
-            raise ValueError(f"{at(r)}: its gold SQL is not that of {e.id} ({e.gold[:50]!r}): the file is not in {bench} order, or is for another benchmark or split")
+            raise ValueError(f"{_where(r, source)}: its gold SQL is not that of {e.id} ({e.gold[:50]!r}): "
+                             f"the file is not in {bench} order, or is for another benchmark or split")
+
+# %% ../nbs/03_eval.ipynb #d6096553
+def align_predictions(records: list[dict], examples: list, source: str = 'the predictions', limit: int|None = None,
+                      subset: bool = False) -> list[tuple]:
+    "`(example, sql)` pairs for the questions to score (the first `limit`, or those the file has with `subset`)."
+    bench = ' '.join(examples[0].id.split('-')[:2]) if examples else 'benchmark'
+    if limit is not None and limit < 1:
+        raise ValueError(f"benchmark.limit must be a positive number of questions, got {limit}")
+    target = examples[:limit] if limit else examples
+    if not records: raise ValueError(f"{source} holds no predictions")
+    if all(r['id'] is not None for r in records): pairs = _pairs_by_id(records, examples, target, source, bench, subset)
+    elif any(r['id'] is not None for r in records):
+        raise ValueError(f"{source}: some predictions have an id and some do not; give each one an id, or none")
+    else: pairs = _pairs_by_position(records, target, source, bench, limit, subset)
+    _check_pairs(pairs, source, bench)
     return [(e, r['sql']) for e, r in pairs]
+
+# %% ../nbs/03_eval.ipynb #f2edf9bd
+def _job(ex: Example, pred: str, timeout: float = 5.0, budget: float = 30.0) -> tuple:
+    "The `judge` job of question `ex` and prediction `pred`."
+    rule = 'bird' if ex.benchmark == 'bird' else 'spider'
+    return (str(ex.db_path) if ex.db_path else None, ex.gold, pred, timeout, rule, budget)
 
 # %% ../nbs/03_eval.ipynb #0d65e662
 def score_example(ex: Example, pred: str, judged: dict) -> dict:
@@ -393,23 +506,25 @@ def score_example(ex: Example, pred: str, judged: dict) -> dict:
     row['components'] = comps
     return row
 
-def _job(ex: Example, pred: str, timeout: float = 5.0, budget: float = 30.0) -> tuple:
-    return (str(ex.db_path) if ex.db_path else None, ex.gold, pred, timeout, 'bird' if ex.benchmark == 'bird' else 'spider', budget)
-
-# %% ../nbs/03_eval.ipynb #e160aae1
+# %% ../nbs/03_eval.ipynb #3ec35975
 LEVELS = ['easy', 'medium', 'hard', 'extra', 'simple', 'moderate', 'challenging']
 
+# %% ../nbs/03_eval.ipynb #862178b3
+def _level_row(lvl: str, r: pd.DataFrame) -> dict:
+    "The summary row of the questions `r` at hardness level `lvl`."
+    ex, em = r['exec_match'].dropna(), r['exact_match'].dropna()
+    f1 = {f'F1 {k}': v['f1'] for k, v in component_f1([x for x in r['components'] if x]).items()}
+    row = dict(level=lvl, count=len(r), executable=len(ex), EX=ex.astype(float).mean() if len(ex) else float('nan'),
+               EM=em.astype(float).mean() if len(em) else float('nan'), **f1)
+    if 'over_budget' in r and r['over_budget'].any(): row['over budget'] = int(r['over_budget'].sum())
+    return row
+
+# %% ../nbs/03_eval.ipynb #e160aae1
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    "Count, executable count, EX, EM and clause F1 by hardness level and overall (and the questions over the comparison budget, if any)."
+    "Count, executable count, EX, EM and clause F1 by hardness level and overall (and any questions over budget)."
     levels = [l for l in LEVELS if l in set(df['hardness'])] + ['all']
-    out = []
-    for lvl in levels:
-        r = df if lvl == 'all' else df[df['hardness'] == lvl]
-        ex, em = r['exec_match'].dropna(), r['exact_match'].dropna()
-        out.append(dict(level=lvl, count=len(r), executable=len(ex), EX=ex.astype(float).mean() if len(ex) else float('nan'),
-                        EM=em.astype(float).mean() if len(em) else float('nan'), **{f'F1 {k}': v['f1'] for k, v in component_f1([x for x in r['components'] if x]).items()}))
-        if 'over_budget' in r and r['over_budget'].any(): out[-1]['over budget'] = int(r['over_budget'].sum())
-    return pd.DataFrame(out).set_index('level')
+    rows = [_level_row(lvl, df if lvl == 'all' else df[df['hardness'] == lvl]) for lvl in levels]
+    return pd.DataFrame(rows).set_index('level')
 
 # %% ../nbs/03_eval.ipynb #55101873
 @dataclass
@@ -420,23 +535,29 @@ class EvalResult:
     benchmark: str = 'spider'
     path: Optional[Path] = None
 
-    @property
-    def skipped(self) -> int:
-        "Questions that could not be executed."
-        return int(self.examples['exec_match'].isna().sum() - self.over_budget)
+# %% ../nbs/03_eval.ipynb #f1f98a96
+@patch(as_prop=True)
+def over_budget(self: EvalResult) -> int:
+    "Questions whose result comparison ran past its time budget (no execution verdict; not counted as executable)."
+    return int(self.examples['over_budget'].sum())
 
-    @property
-    def over_budget(self) -> int:
-        "Questions whose result comparison ran past its time budget (no execution verdict; not counted as executable)."
-        return int(self.examples['over_budget'].sum())
+# %% ../nbs/03_eval.ipynb #9b8bcc8a
+@patch(as_prop=True)
+def skipped(self: EvalResult) -> int:
+    "Questions that could not be executed."
+    return int(self.examples['exec_match'].isna().sum() - self.over_budget)
 
-    def __repr__(self):
-        s = self.summary[['count', 'executable', 'EX', 'EM']].to_string(float_format=lambda x: f'{x:.3f}')
-        over = f", {self.over_budget} without an execution verdict (comparison over its time budget)" if self.over_budget else ''
-        return f"{self.benchmark}: {len(self.examples)} questions, {self.skipped} not executable{over}\n{s}"
+# %% ../nbs/03_eval.ipynb #7b08c78f
+@patch
+def __repr__(self: EvalResult):
+    s = self.summary[['count', 'executable', 'EX', 'EM']].to_string(float_format=lambda x: f'{x:.3f}')
+    over = (f", {self.over_budget} without an execution verdict (comparison over its time budget)"
+            if self.over_budget else '')
+    return f"{self.benchmark}: {len(self.examples)} questions, {self.skipped} not executable{over}\n{s}"
 
 # %% ../nbs/03_eval.ipynb #18966eae
 def _saved_rows(path: Optional[Path]) -> dict:
+    "The rows already written to `path`, by question id."
     if not path or not Path(path).exists(): return {}
     rows = {}
     for line in Path(path).read_text().splitlines():
@@ -444,24 +565,40 @@ def _saved_rows(path: Optional[Path]) -> dict:
         except (json.JSONDecodeError, KeyError): pass  # a line cut by an interruption
     return rows
 
+# %% ../nbs/03_eval.ipynb #6c4d4493
+def _reusable(row: dict, e: Example, pred: str) -> bool:
+    "Is a saved row still the answer: same prediction, and a verdict that a rerun could not change?"
+    return (row['pred'] == pred and not row.get('over_budget') and row.get('pred_error') != 'timeout'
+            and (row['exec_match'] is not None or e.db_path is None))  # no timeout, budget or missing database
+
+# %% ../nbs/03_eval.ipynb #177b6481
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    "The per-question frame of result `rows`, verdicts as nullable booleans."
     df = pd.DataFrame(rows)
     for c in ['exec_match', 'exact_match']: df[c] = df[c].astype('boolean')
     df['over_budget'] = df['over_budget'].fillna(False).astype(bool) if 'over_budget' in df else False
     return df
 
-def _reusable(row: dict, e: Example, pred: str) -> bool:
-    "Is a saved row still the answer: same prediction, and a verdict that a rerun could not change (no timeout, budget or missing database)?"
-    return (row['pred'] == pred and not row.get('over_budget') and row.get('pred_error') != 'timeout'
-            and (row['exec_match'] is not None or e.db_path is None))
+# %% ../nbs/03_eval.ipynb #8ec5f3a7
+def _score(todo: list[tuple], benchmark: str, out: Path|str|None, workers: int, timeout: float, budget: float,
+           chunk: int) -> dict:
+    "Result rows by id of the `(example, pred)` pairs `todo`, judged `chunk` at a time and appended to `out`."
+    new = {}
+    off = (len(todo) <= chunk) or None  # None: the bar shows on a terminal only
+    for i in tqdm(range(0, len(todo), chunk), desc=f'scoring {benchmark}', disable=off):
+        part = todo[i:i + chunk]
+        judged = execute_many([_job(e, p, timeout, budget) for e, p in part], workers, desc=None, fn=judge)
+        rows = [score_example(e, p, j) for (e, p), j in zip(part, judged)]
+        if out: write_jsonl(out, rows, append=True)
+        new.update((r['id'], r) for r in rows)
+    return new
 
+# %% ../nbs/03_eval.ipynb #9104dbdf
 def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_root: Path|str|None = None,
-             out: Path|str|None = None, workers: int = 2, timeout: float = 5.0, chunk: int = 200, examples: list|None = None,
-             limit: int|None = None, subset: bool = False, raw: bool = False, budget: float = 30.0) -> EvalResult:
-    """Score `predictions` (a list in question order, or a file in any format `read_predictions` reads) on `examples` or
-    the benchmark, aligned by `align_predictions`; each question's row is appended to `out` as soon as it is known.
-
-    `timeout`: seconds per query; `budget`: seconds per result comparison."""
+             out: Path|str|None = None, workers: int = 2, timeout: float = 5.0, chunk: int = 200,
+             examples: list|None = None, limit: int|None = None, subset: bool = False, raw: bool = False,
+             budget: float = 30.0) -> EvalResult:
+    "Score `predictions` on `examples` or the benchmark, writing each question's row to `out`."
     records = read_predictions(predictions, raw)  # a missing or unreadable file is the first thing to say
     exs = examples or load_benchmark(benchmark, split, Path(data_root) if data_root else None)
     source = Path(predictions).name if isinstance(predictions, (str, Path)) else 'the predictions'
@@ -469,44 +606,60 @@ def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_ro
     benchmark = pairs[0][0].benchmark
     saved = _saved_rows(out)
     todo = [(e, p) for e, p in pairs if not (e.id in saved and _reusable(saved[e.id], e, p))]
-    new = {}
-    for i in tqdm(range(0, len(todo), chunk), desc=f'scoring {benchmark}', disable=(len(todo) <= chunk) or None):  # None: only on a terminal
-        part = todo[i:i + chunk]
-        judged = execute_many([_job(e, p, timeout, budget) for e, p in part], workers, desc=None, fn=judge)
-        rows = [score_example(e, p, j) for (e, p), j in zip(part, judged)]
-        if out: write_jsonl(out, rows, append=True)
-        new.update((r['id'], r) for r in rows)
+    new = _score(todo, benchmark, out, workers, timeout, budget, chunk)
     df = _frame([new.get(e.id) or saved[e.id] for e, _ in pairs])
     return EvalResult(df, summarize(df), benchmark, Path(out) if out else None)
 
 # %% ../nbs/03_eval.ipynb #ed88f88d
 def eval_speed(examples: list, workers: int = 2) -> dict:
-    "Queries/second for execution (serial and with `workers` processes) and exact match on `examples` gold vs gold; seconds to judge the widest result."
+    "Queries/second of execution (serial, and in `workers` processes) and of exact match on `examples`, gold vs gold."
     exe = [e for e in examples if e.db_path]
     jobs = [(str(e.db_path), remove_distinct(e.gold), 5.0) for e in exe]
     t = time.perf_counter(); serial = execute_many(jobs); t_ser = time.perf_counter() - t
     t = time.perf_counter(); par = execute_many(jobs, workers); t_par = time.perf_counter() - t
-    t = time.perf_counter(); em = [exact_match(e.gold, e.gold, e.schema) for e in examples]; t_em = time.perf_counter() - t
+    t = time.perf_counter(); em = [exact_match(e.gold, e.gold, e.schema) for e in examples]
+    t_em = time.perf_counter() - t
     wide = next(e for e in exe if e.db_id == 'real_estate_properties')  # 26 columns, 14 of them NULL in every row
-    t = time.perf_counter(); wide_ok = judge((str(wide.db_path), 'SELECT * FROM Properties', 'SELECT * FROM Properties', 5.0, 'spider', 60.0))['exec_match']; t_wide = time.perf_counter() - t
-    return dict(queries=len(jobs), ex_serial_qps=len(jobs) / t_ser, ex_parallel_qps=len(jobs) / t_par, workers=workers,
-                identical=[r.rows for r in serial] == [r.rows for r in par], em_qps=len(examples) / t_em, em_all=all(em),
-                wide_result_seconds=t_wide, wide_result_match=wide_ok)
+    star = 'SELECT * FROM Properties'
+    t = time.perf_counter(); wide_ok = judge((str(wide.db_path), star, star, 5.0, 'spider', 60.0))['exec_match']
+    t_wide = time.perf_counter() - t
+    return dict(queries=len(jobs), ex_serial_qps=len(jobs) / t_ser, ex_parallel_qps=len(jobs) / t_par,
+                workers=workers, identical=[r.rows for r in serial] == [r.rows for r in par],
+                em_qps=len(examples) / t_em, em_all=all(em), wide_result_seconds=t_wide, wide_result_match=wide_ok)
+
+# %% ../nbs/03_eval.ipynb #2c75a406
+def evaluate_file(pred_file: Path|str, cfg: Config,
+                  out: Path|str|None = None,  # per-question results (default: PRED_FILE.eval.jsonl)
+                  subset: bool = False, raw: bool = False) -> EvalResult:
+    "Score prediction file `pred_file` on the benchmark of `cfg`, with its evaluation settings."
+    out = Path(out or str(pred_file) + '.eval.jsonl')
+    return evaluate(pred_file, cfg.benchmark.name, cfg.benchmark.split, data_root(cfg), out, cfg.evaluation.num_workers,
+                    cfg.evaluation.query_timeout, limit=cfg.benchmark.limit, subset=subset, raw=raw,
+                    budget=cfg.evaluation.compare_budget)
 
 # %% ../nbs/03_eval.ipynb #3dc1e651
 def eval_cmd(argv=None):
     "Score a prediction file: print the summary and write the per-question results."
-    p = command_parser('eval', 'score a prediction file (one query per line, simplesql JSONL, BIRD JSON, LLaMA-Factory JSONL…)', {'pred_file': 'predictions'})
+    p = command_parser('eval', 'score a prediction file '
+                       '(one query per line, simplesql JSONL, BIRD JSON, LLaMA-Factory JSONL…)',
+                       {'pred_file': 'predictions'})
     p.add_argument('--out', default=None, help='per-question results (default: PRED_FILE.eval.jsonl)')
-    p.add_argument('--subset', action='store_true', help='score only the questions the file has (its ids, or its first lines)')
+    p.add_argument('--subset', action='store_true',
+                   help='score only the questions the file has (its ids, or its first lines)')
     p.add_argument('--raw', action='store_true', help='the file holds model text: extract the SQL on read')
     a = p.parse_args(argv)
-    cfg = load_config(a.config, a.overrides)
-    out = Path(a.out or str(a.pred_file) + '.eval.jsonl')
-    res = evaluate(a.pred_file, cfg.benchmark.name, cfg.benchmark.split, data_root(cfg), out, cfg.evaluation.num_workers, cfg.evaluation.query_timeout,
-                   limit=cfg.benchmark.limit, subset=a.subset, raw=a.raw, budget=cfg.evaluation.compare_budget)
-    print(res); print(f'per-question results: {out}')
+    res = evaluate_file(a.pred_file, load_config(a.config, a.overrides), a.out, a.subset, a.raw)
+    print(res); print(f'per-question results: {res.path}')
     return res
+
+# %% ../nbs/03_eval.ipynb #fa000ebc
+def benchmark_prompt(cfg: Config, index: int = 0) -> str:
+    "The configuration in use, the prompt and the gold SQL of benchmark question `index`, as text."
+    ex = load_benchmark(cfg.benchmark.name, cfg.benchmark.split, data_root(cfg))[index]
+    head = (f"model {cfg.model.name} | backend {cfg.evaluation.backend} | "
+            f"{cfg.benchmark.name} {cfg.benchmark.split} #{index} ({ex.db_id}, {ex.hardness})")
+    msgs = ''.join(f"[{m['role']}]\n{m['content']}\n\n" for m in example_messages(ex, cfg.benchmark))
+    return f"{head}\n\n{msgs}[gold]\n{ex.gold}"
 
 # %% ../nbs/03_eval.ipynb #6109d365
 def benchmark_prompt_cmd(argv=None):
@@ -514,11 +667,7 @@ def benchmark_prompt_cmd(argv=None):
     p = command_parser('prompt', 'print the prompt for one benchmark question')
     p.add_argument('--index', type=int, default=0, help='question number in the benchmark file')
     a = p.parse_args(argv)
-    cfg = load_config(a.config, a.overrides)
-    ex = load_benchmark(cfg.benchmark.name, cfg.benchmark.split, data_root(cfg))[a.index]
-    print(f"model {cfg.model.name} | backend {cfg.evaluation.backend} | {cfg.benchmark.name} {cfg.benchmark.split} #{a.index} ({ex.db_id}, {ex.hardness})\n")
-    for m in example_messages(ex, cfg.benchmark): print(f"[{m['role']}]\n{m['content']}\n")
-    print(f"[gold]\n{ex.gold}")
+    print(benchmark_prompt(load_config(a.config, a.overrides), a.index))
 
 # %% ../nbs/03_eval.ipynb #64034285
 def spread_sample(examples: list[Example], n: int, seed: int = 0) -> list[Example]:

@@ -4,9 +4,8 @@
 
 # %% ../nbs/02a_exact_match.ipynb #548353e0
 from __future__ import annotations
-import re, json, copy, itertools, functools
-from collections import Counter, namedtuple
-from dataclasses import dataclass
+import json, copy
+from collections import namedtuple
 import sqlglot
 from sqlglot import exp
 from .core import *
@@ -19,6 +18,7 @@ __all__ = ['SpiderIds', 'AGG_OPS', 'WHERE_OPS', 'UNIT_OPS', 'COMPONENTS', 'EMPTY
 # %% ../nbs/02a_exact_match.ipynb #6f982fc0
 SpiderIds = namedtuple('SpiderIds', 'tables cols names owner')
 
+# %% ../nbs/02a_exact_match.ipynb #aa4f8ba3
 def spider_ids(schema: Schema) -> SpiderIds:
     "Spider's numbering of `schema`: table index by name, column index by (table, name), column names and owners."
     tabs, cols, names, owner = {t.name.lower(): i for i, t in enumerate(schema.tables)}, {}, ['*'], [-1]
@@ -32,23 +32,28 @@ def spider_ids(schema: Schema) -> SpiderIds:
 AGG_OPS = ('none', 'max', 'min', 'count', 'sum', 'avg')
 WHERE_OPS = ('not', 'between', '=', '>', '<', '>=', '<=', '!=', 'in', 'like', 'is', 'exists')
 UNIT_OPS = ('none', '-', '+', '*', '/')
+
+# %% ../nbs/02a_exact_match.ipynb #27acc8ae
 _AGGS = {exp.Max: 1, exp.Min: 2, exp.Count: 3, exp.Sum: 4, exp.Avg: 5}
 _UNITS = {exp.Sub: 1, exp.Add: 2, exp.Mul: 3, exp.Div: 4}
 _OPS = {exp.Between: 1, exp.EQ: 2, exp.GT: 3, exp.LT: 4, exp.GTE: 5, exp.LTE: 6, exp.NEQ: 7,
         exp.In: 8, exp.Like: 9, exp.Is: 10, exp.Exists: 11}
 _SETOPS = {exp.Intersect: 'intersect', exp.Union: 'union', exp.Except: 'except'}
 
+# %% ../nbs/02a_exact_match.ipynb #cb1bef2e
 class SQLTreeError(ValueError): "SQL that cannot be put into Spider's tree form."
 
 # %% ../nbs/02a_exact_match.ipynb #4e70245f
 class _Scope:
     def __init__(self, ids, parent=None): self.ids, self.parent, self.tables, self.aliases = ids, parent, [], {}
 
+# %% ../nbs/02a_exact_match.ipynb #ce7f0d8c
 def _unwrap(n):
     "`n` without parentheses, subquery wrappers and select aliases."
     while isinstance(n, (exp.Paren, exp.Alias, exp.Subquery)): n = n.this
     return n
 
+# %% ../nbs/02a_exact_match.ipynb #02e95ff7
 def _col_idx(n, sc: _Scope) -> int:
     "Spider's index of column node `n`, resolved in scope `sc` (then its parents)."
     if isinstance(n, exp.Star) or isinstance(n, exp.Column) and isinstance(n.this, exp.Star): return 0
@@ -70,15 +75,18 @@ def _col_unit(n, sc) -> list:
     if dist: n = _unwrap(n.expressions[0])
     return [agg, _col_idx(n, sc), dist]
 
+# %% ../nbs/02a_exact_match.ipynb #4d68882c
 def _val_unit(n, sc) -> list:
     "`[unit_op, col_unit1, col_unit2]`: a column or two joined by `- + * /`."
     n = _unwrap(n); op = _UNITS.get(type(n), 0)
     return [op, _col_unit(n.this, sc), _col_unit(n.expression, sc)] if op else [0, _col_unit(n, sc), None]
 
+# %% ../nbs/02a_exact_match.ipynb #2bd0e138
 def _select_item(n, sc) -> list:
     "`[agg_id, val_unit]` for one select expression."
     n = _unwrap(n); op = _UNITS.get(type(n), 0); left = _unwrap(n.this) if op else None
-    if op and type(left) in _AGGS: return [_AGGS[type(left)], [op, _col_unit(left.this, sc), _col_unit(n.expression, sc)]]
+    if op and type(left) in _AGGS:
+        return [_AGGS[type(left)], [op, _col_unit(left.this, sc), _col_unit(n.expression, sc)]]
     if type(n) in _AGGS: return [_AGGS[type(n)], _val_unit(n.this, sc)]
     return [0, _val_unit(n, sc)]
 
@@ -104,10 +112,12 @@ def _cond_unit(n, sc) -> list:
     op = _OPS.get(type(n))
     if op is None or op == 11: raise SQLTreeError(f"not a Spider condition: {n.sql()}")
     if op == 1: vals = [_value(n.args['low'], sc), _value(n.args['high'], sc)]
-    elif op == 8: vals = [_value(n.args['query'], sc) if n.args.get('query') else [e.sql() for e in n.expressions], None]
+    elif op == 8:
+        vals = [_value(n.args['query'], sc) if n.args.get('query') else [e.sql() for e in n.expressions], None]
     else: vals = [_value(n.expression, sc), None]
     return [neg, op, _val_unit(n.this, sc), *vals]
 
+# %% ../nbs/02a_exact_match.ipynb #48a75e4e
 def _conds(n, sc) -> list:
     "`n`'s conditions, flattened in reading order with their `and`/`or`."
     n = _unwrap(n)
@@ -127,7 +137,8 @@ def _from(s: exp.Select, ids, parent) -> tuple:
         sc.tables.append(ti); sc.aliases[src.name.lower()] = ti; units.append(['table_unit', ti])
         if src.alias: sc.aliases[src.alias.lower()] = ti
     for j in joins:
-        if j.args.get('on') and not isinstance(j.args['on'], exp.Boolean): conds += (['and'] if conds else []) + _conds(j.args['on'], sc)
+        if j.args.get('on') and not isinstance(j.args['on'], exp.Boolean):
+            conds += (['and'] if conds else []) + _conds(j.args['on'], sc)
     return sc, units, conds
 
 # %% ../nbs/02a_exact_match.ipynb #a595e6bd
@@ -138,6 +149,7 @@ def _order(o, sc) -> list:
         if e.args.get('desc') is not None: d = 'desc' if e.args['desc'] else 'asc'
     return [d, [_val_unit(e.this, sc) for e in o.expressions]]
 
+# %% ../nbs/02a_exact_match.ipynb #26611726
 def _select_tree(s: exp.Select, ids, parent) -> dict:
     "Spider's tree for one `SELECT` (set operations not included)."
     sc, units, conds = _from(s, ids, parent)
@@ -160,29 +172,34 @@ def _chain(n) -> list:
         if n.args.get(k): c[-1] = c[-1].copy(); c[-1].set(k, n.args[k].copy())
     return c
 
-def _tree(n, parent: _Scope|None, ids=None) -> dict:
-    "Spider's tree for a query node."
-    return _build(_chain(n), parent, ids or parent.ids)
-
+# %% ../nbs/02a_exact_match.ipynb #3cd43001
 def _build(c: list, parent, ids) -> dict:
     "Tree of chain `c`: each set operation's right side nested in the query before it."
     t = _select_tree(c[0], ids, parent)
     if len(c) > 1: t[c[1]] = _build(c[2:], parent, ids)
     return t
 
+# %% ../nbs/02a_exact_match.ipynb #e877bab3
+def _tree(n, parent: _Scope|None, ids=None) -> dict:
+    "Spider's tree for a query node."
+    return _build(_chain(n), parent, ids or parent.ids)
+
 # %% ../nbs/02a_exact_match.ipynb #6957b631
 def spider_tree(sql: str, schema: Schema) -> dict:
     "Spider's `sql` tree (as in `dev.json`) for the query `sql` on `schema`."
     try: node = parse_sql(sql.strip().rstrip(';'))
     except sqlglot.errors.SqlglotError as e: raise SQLTreeError(f"cannot parse: {e}") from None
-    if not isinstance(node, (exp.Select, exp.SetOperation, exp.Subquery)): raise SQLTreeError(f"not a query: {sql[:40]!r}")
+    if not isinstance(node, (exp.Select, exp.SetOperation, exp.Subquery)):
+        raise SQLTreeError(f"not a query: {sql[:40]!r}")
     return _tree(node, None, spider_ids(schema))
 
 # %% ../nbs/02a_exact_match.ipynb #b0a1334c
 def _strip_conds(conds: list) -> list:
     "Conditions with their non-subquery values set to `None`."
-    return [c if isinstance(c, str) else [*c[:3], *(strip_values(v) if isinstance(v, dict) else None for v in c[3:])] for c in conds]
+    return [c if isinstance(c, str) else [*c[:3], *(strip_values(v) if isinstance(v, dict) else None for v in c[3:])]
+            for c in conds]
 
+# %% ../nbs/02a_exact_match.ipynb #76ef077e
 def strip_values(t: dict|None) -> dict|None:
     "Copy of tree `t` with every non-subquery value (`val1`, `val2`) set to `None`, at every depth."
     if t is None: return None
@@ -198,7 +215,8 @@ def fk_map(schema: Schema) -> dict[int, int]:
     "Column index → representative column of its foreign-key set, grouped as the official evaluation does."
     ids, sets = spider_ids(schema), []
     for f in schema.foreign_keys:
-        a, b = (ids.cols[ids.tables[t.lower()], c.lower()] for t, c in ((f.table, f.column), (f.ref_table, f.ref_column)))
+        a, b = (ids.cols[ids.tables[t.lower()], c.lower()]
+                for t, c in ((f.table, f.column), (f.ref_table, f.ref_column)))
         s = next((s for s in sets if a in s or b in s), None)
         if s is None: sets.append(s := set())
         s.update((a, b))
@@ -209,10 +227,14 @@ def _fix_cu(cu, valid, km):
     "A `col_unit` with distinct off and its column mapped, if it is one of the `valid` ones."
     return None if cu is None else [cu[0], km.get(cu[1], cu[1]) if cu[1] in valid else cu[1], None]
 
+# %% ../nbs/02a_exact_match.ipynb #741c6c55
 def _fix_vu(vu, valid, km): return None if vu is None else [vu[0], _fix_cu(vu[1], valid, km), _fix_cu(vu[2], valid, km)]
 
-def _fix_conds(cs, valid, km): return [c if isinstance(c, str) else [c[0], c[1], _fix_vu(c[2], valid, km), *c[3:]] for c in cs]
+# %% ../nbs/02a_exact_match.ipynb #41169440
+def _fix_conds(cs, valid, km):
+    return [c if isinstance(c, str) else [c[0], c[1], _fix_vu(c[2], valid, km), *c[3:]] for c in cs]
 
+# %% ../nbs/02a_exact_match.ipynb #e2d57177
 def _fix_cols(t, valid, km):
     "Spider's `rebuild_sql_col`: distinct off, foreign-key columns mapped, in `t` and its set-operation parts."
     if t is None: return None
@@ -227,10 +249,13 @@ def _fix_cols(t, valid, km):
 def _official_vals(t):
     "Spider's `rebuild_sql_val`: condition values off (subqueries kept, rebuilt), `FROM` subqueries untouched."
     if t is None: return None
-    sv = lambda cs: [c if isinstance(c, str) else [*c[:3], *(_official_vals(v) if isinstance(v, dict) else None for v in c[3:])] for c in cs]
-    t = {**t, 'where': sv(t['where']), 'having': sv(t['having']), 'from': {**t['from'], 'conds': sv(t['from']['conds'])}}
+    sv = lambda cs: [c if isinstance(c, str)
+                     else [*c[:3], *(_official_vals(v) if isinstance(v, dict) else None for v in c[3:])] for c in cs]
+    t = {**t, 'where': sv(t['where']), 'having': sv(t['having']),
+         'from': {**t['from'], 'conds': sv(t['from']['conds'])}}
     return {**t, **{k: _official_vals(t[k]) for k in ('intersect', 'union', 'except')}}
 
+# %% ../nbs/02a_exact_match.ipynb #5f954182
 def eval_form(tree: dict, schema: Schema) -> dict:
     "`tree` as the official exact match compares it: values and `DISTINCT` off, foreign-key columns merged."
     ids = spider_ids(schema)
@@ -246,12 +271,14 @@ def _multiset_match(pred: list, gold: list) -> int:
         if u in left: left.remove(u); n += 1
     return n
 
+# %% ../nbs/02a_exact_match.ipynb #f462daf4
 def _sel(p, g):
     "Counts for `select` and `select(no AGG)`."
     ps, gs = p['select'][1], g['select'][1]
     return {'select': (len(ps), len(gs), _multiset_match(ps, gs)),
             'select(no AGG)': (len(ps), len(gs), _multiset_match([u[1] for u in ps], [u[1] for u in gs]))}
 
+# %% ../nbs/02a_exact_match.ipynb #3bfa4c55
 def _where(p, g):
     "Counts for `where` and `where(no OP)`."
     pc, gc = p['where'][::2], g['where'][::2]
@@ -263,9 +290,11 @@ def _group(p, g, names):
     "Counts for `group(no Having)` (column names) and `group` (same keys and having)."
     pc, gc = [names[c[1]] for c in p['groupBy']], [names[c[1]] for c in g['groupBy']]
     pt, gt = int(bool(pc)), int(bool(gc))
-    same = pt == gt == 1 and [c[1] for c in p['groupBy']] == [c[1] for c in g['groupBy']] and p['having'] == g['having']
+    same = (pt == gt == 1 and [c[1] for c in p['groupBy']] == [c[1] for c in g['groupBy']]
+            and p['having'] == g['having'])
     return {'group(no Having)': (len(pc), len(gc), _multiset_match(pc, gc)), 'group': (pt, gt, int(same))}
 
+# %% ../nbs/02a_exact_match.ipynb #7afab803
 def _order_ao(p, g):
     "Counts for `order` and `and/or`."
     pt, gt = int(bool(p['orderBy'])), int(bool(g['orderBy']))
@@ -276,14 +305,17 @@ def _order_ao(p, g):
 # %% ../nbs/02a_exact_match.ipynb #0de5a90e
 def _keywords(t) -> set:
     "The keywords Spider counts: clauses, order direction, set operations, `or`, `not`, `in`, `like`."
-    res = {k for k, on in [('where', t['where']), ('group', t['groupBy']), ('having', t['having']), ('order', t['orderBy']),
-                           ('limit', t['limit'] is not None), *((k, t[k]) for k in ('except', 'union', 'intersect'))] if on}
+    res = {k for k, on in [('where', t['where']), ('group', t['groupBy']), ('having', t['having']),
+                           ('order', t['orderBy']), ('limit', t['limit'] is not None),
+                           *((k, t[k]) for k in ('except', 'union', 'intersect'))] if on}
     if t['orderBy']: res.add(t['orderBy'][0])
     conds = t['from']['conds'] + t['where'] + t['having']
     if 'or' in conds: res.add('or')
     cus = [c for c in conds if not isinstance(c, str)]
-    return res | {k for k, hit in [('not', any(c[0] for c in cus)), ('in', any(c[1] == 8 for c in cus)), ('like', any(c[1] == 9 for c in cus))] if hit}
+    return res | {k for k, hit in [('not', any(c[0] for c in cus)), ('in', any(c[1] == 8 for c in cus)),
+                                   ('like', any(c[1] == 9 for c in cus))] if hit}
 
+# %% ../nbs/02a_exact_match.ipynb #9edd0530
 def _iuen_kw(p, g, names):
     "Counts for `IUEN` (parts compared by exact match) and `keywords`."
     pt = gt = n = 0
@@ -294,16 +326,20 @@ def _iuen_kw(p, g, names):
     return {'IUEN': (pt, gt, n), 'keywords': (len(pk), len(gk), len(pk & gk))}
 
 # %% ../nbs/02a_exact_match.ipynb #f1d12358
-COMPONENTS = ('select', 'select(no AGG)', 'where', 'where(no OP)', 'group(no Having)', 'group', 'order', 'and/or', 'IUEN', 'keywords')
+COMPONENTS = ('select', 'select(no AGG)', 'where', 'where(no OP)', 'group(no Having)', 'group', 'order', 'and/or',
+              'IUEN', 'keywords')
 
+# %% ../nbs/02a_exact_match.ipynb #ead53d33
 def _components(p: dict, g: dict, names: list) -> dict:
     "`(pred_total, label_total, matched)` of each component, for evaluation forms `p` and `g`."
     return {**_sel(p, g), **_where(p, g), **_group(p, g, names), **_order_ao(p, g), **_iuen_kw(p, g, names)}
 
+# %% ../nbs/02a_exact_match.ipynb #7dec7916
 def _units_key(u):
     "Sort key for table units, subqueries included."
     return (u[0], json.dumps(u[1], sort_keys=True))
 
+# %% ../nbs/02a_exact_match.ipynb #60d92648
 def _forms_match(p: dict, g: dict, names: list) -> bool:
     "Official exact match of two evaluation forms."
     if not all(pt == gt == n for pt, gt, n in _components(p, g, names).values()): return False
@@ -311,9 +347,10 @@ def _forms_match(p: dict, g: dict, names: list) -> bool:
     return not gu or sorted(gu, key=_units_key) == sorted(p['from']['table_units'], key=_units_key)
 
 # %% ../nbs/02a_exact_match.ipynb #a7de5d81
-EMPTY_TREE = {'from': {'table_units': [], 'conds': []}, 'select': [False, []], 'where': [], 'groupBy': [], 'having': [],
-              'orderBy': [], 'limit': None, 'intersect': None, 'union': None, 'except': None}
+EMPTY_TREE = {'from': {'table_units': [], 'conds': []}, 'select': [False, []], 'where': [], 'groupBy': [],
+              'having': [], 'orderBy': [], 'limit': None, 'intersect': None, 'union': None, 'except': None}
 
+# %% ../nbs/02a_exact_match.ipynb #cca0a244
 def _form(sql, schema, strict=True):
     "Evaluation form of `sql` (text or tree); the empty tree for unparsable text unless `strict`."
     try: return eval_form(sql if isinstance(sql, dict) else spider_tree(sql, schema), schema)
@@ -321,10 +358,12 @@ def _form(sql, schema, strict=True):
         if strict: raise
         return eval_form(EMPTY_TREE, schema)
 
+# %% ../nbs/02a_exact_match.ipynb #2c25f011
 def component_match(gold, pred, schema: Schema) -> dict:
     "`(pred_total, label_total, matched)` for each official component of `pred` against `gold`."
     return _components(_form(pred, schema, strict=False), _form(gold, schema), spider_ids(schema).names)
 
+# %% ../nbs/02a_exact_match.ipynb #7df056ea
 def exact_match(gold, pred, schema: Schema) -> bool:
     "Spider's exact set match without values of `pred` against `gold`; unparsable predictions do not match."
     try: p = _form(pred, schema)
@@ -335,8 +374,10 @@ def exact_match(gold, pred, schema: Schema) -> bool:
 def _nested(t) -> list:
     "Subqueries in conditions, then intersect / union / except parts."
     cus = [c for c in t['from']['conds'] + t['where'] + t['having'] if not isinstance(c, str)]
-    return [v for c in cus for v in c[3:] if isinstance(v, dict)] + [t[k] for k in ('intersect', 'union', 'except') if t[k]]
+    return ([v for c in cus for v in c[3:] if isinstance(v, dict)]
+            + [t[k] for k in ('intersect', 'union', 'except') if t[k]])
 
+# %% ../nbs/02a_exact_match.ipynb #c55c1095
 def _count1(t) -> int:
     "Spider's `count_component1`."
     conds = t['from']['conds'] + t['where'] + t['having']
@@ -344,6 +385,7 @@ def _count1(t) -> int:
     n += max(len(t['from']['table_units']) - 1, 0) + conds.count('or')
     return n + sum(1 for c in conds if not isinstance(c, str) and c[1] == 9)
 
+# %% ../nbs/02a_exact_match.ipynb #4fd8dc44
 def _count_others(t) -> int:
     "Spider's `count_others`, quirk included."
     has_agg = lambda u: u[0] != 0
@@ -358,7 +400,8 @@ def hardness(sql: str|dict, schema: Schema|None = None) -> str:
     c1, c2, co = _count1(t), len(_nested(t)), _count_others(t)
     if c1 <= 1 and co == 0 and c2 == 0: return 'easy'
     if (co <= 2 and c1 <= 1 and c2 == 0) or (c1 <= 2 and co < 2 and c2 == 0): return 'medium'
-    if (co > 2 and c1 <= 2 and c2 == 0) or (2 < c1 <= 3 and co <= 2 and c2 == 0) or (c1 <= 1 and co == 0 and c2 <= 1): return 'hard'
+    if ((co > 2 and c1 <= 2 and c2 == 0) or (2 < c1 <= 3 and co <= 2 and c2 == 0)
+        or (c1 <= 1 and co == 0 and c2 <= 1)): return 'hard'
     return 'extra'
 
 # %% ../nbs/02a_exact_match.ipynb #41674038
@@ -366,34 +409,51 @@ def _simple(n) -> bool:
     "A single `SELECT` with no subquery anywhere."
     return isinstance(n, exp.Select) and n.find(exp.Subquery, exp.SetOperation) is None
 
+# %% ../nbs/02a_exact_match.ipynb #f4a58bfc
 def _is_value(c: exp.Column, ids) -> bool:
     "A double-quoted name that is no column of the schema: Spider's way of writing a string."
     return c.this.quoted and not c.table and c.name.lower() not in ids.names
 
+# %% ../nbs/02a_exact_match.ipynb #aa61f250
 def _sources(n: exp.Select) -> list:
     "The tables of `n`'s `FROM` and joins."
     return [n.args['from_'].this] + [j.this for j in n.args.get('joins') or []]
 
 # %% ../nbs/02a_exact_match.ipynb #b5b94917
 def _reformat(n, s): return n.sql(dialect='sqlite', pretty=True)
+
+# %% ../nbs/02a_exact_match.ipynb #6eafb3ef
 def _lowercase(n, s): return n.sql(dialect='sqlite').lower()
-def _reorder_select(n, s): return n.select(*reversed(n.expressions), append=False) if isinstance(n, exp.Select) and len(n.expressions) > 1 else None
-def _limit_change(n, s): return n.limit(int(n.args['limit'].expression.this) + 2) if isinstance(n, exp.Select) and n.args.get('limit') else None
+
+# %% ../nbs/02a_exact_match.ipynb #59ae73ed
+def _reorder_select(n, s):
+    return (n.select(*reversed(n.expressions), append=False)
+            if isinstance(n, exp.Select) and len(n.expressions) > 1 else None)
+
+# %% ../nbs/02a_exact_match.ipynb #7e24077c
+def _limit_change(n, s):
+    return (n.limit(int(n.args['limit'].expression.this) + 2)
+            if isinstance(n, exp.Select) and n.args.get('limit') else None)
+
+# %% ../nbs/02a_exact_match.ipynb #7fc266d0
 def _add_distinct(n, s): return n.distinct() if isinstance(n, exp.Select) and not n.args.get('distinct') else None
 
+# %% ../nbs/02a_exact_match.ipynb #6c2b2c9d
 def _reorder_where(n, s):
     "`AND`-only where conditions in reverse order."
     w = n.args.get('where') if isinstance(n, exp.Select) else None
     if not w or w.find(exp.Or) or not isinstance(w.this, exp.And): return None
     return n.where(exp.and_(*reversed(list(w.this.flatten()))), append=False)
 
+# %% ../nbs/02a_exact_match.ipynb #a314194b
 def _change_values(n, s):
     "Every literal and double-quoted string replaced."
     ids, done = spider_ids(s), False
     for c in list(n.find_all(exp.Column)):
         if _is_value(c, ids): c.replace(exp.Literal.string('zz' + c.name)); done = True
     for l in list(n.find_all(exp.Literal)):
-        if l.parent is not None and not isinstance(l.parent, exp.Limit): l.replace(exp.Literal.number(7) if not l.is_string else exp.Literal.string('zz')); done = True
+        if l.parent is not None and not isinstance(l.parent, exp.Limit):
+            l.replace(exp.Literal.number(7) if not l.is_string else exp.Literal.string('zz')); done = True
     return n if done else None
 
 # %% ../nbs/02a_exact_match.ipynb #13454b0a
@@ -401,13 +461,15 @@ def _unalias(n, s):
     "Aliases dropped, columns qualified by table name (single-scope queries with distinct tables)."
     if not _simple(n): return None
     srcs = _sources(n); names = [t.name.lower() for t in srcs]
-    if not any(t.alias for t in srcs) or len(set(names)) < len(names) or not all(isinstance(t, exp.Table) for t in srcs): return None
+    if (not any(t.alias for t in srcs) or len(set(names)) < len(names)
+        or not all(isinstance(t, exp.Table) for t in srcs)): return None
     amap = {t.alias.lower(): t.name for t in srcs if t.alias}
     for c in n.find_all(exp.Column):
         if c.table.lower() in amap: c.set('table', exp.to_identifier(amap[c.table.lower()]))
     for t in srcs: t.set('alias', None)
     return n
 
+# %% ../nbs/02a_exact_match.ipynb #0b827190
 def _alias(n, s):
     "A one-table query given alias `X9`, its columns qualified with it."
     if not _simple(n) or len(_sources(n)) != 1 or _sources(n)[0].alias: return None
@@ -417,6 +479,7 @@ def _alias(n, s):
     _sources(n)[0].set('alias', exp.TableAlias(this=exp.to_identifier('X9')))
     return n
 
+# %% ../nbs/02a_exact_match.ipynb #01336d27
 def _reorder_join(n, s):
     "`A JOIN B ON c` rewritten `B JOIN A ON c`."
     if not isinstance(n, exp.Select) or len(n.args.get('joins') or []) != 1: return None
@@ -440,15 +503,18 @@ def _change_column(n, s):
 # %% ../nbs/02a_exact_match.ipynb #e7c9057e
 def _add_condition(n, s):
     "A condition on the first select column added with `AND`."
-    if not _simple(n) or not isinstance(_unwrap(n.expressions[0]), exp.Column) or n.expressions[0].find(exp.Star): return None
+    if (not _simple(n) or not isinstance(_unwrap(n.expressions[0]), exp.Column)
+        or n.expressions[0].find(exp.Star)): return None
     return n.where(exp.NEQ(this=_unwrap(n.expressions[0]).copy(), expression=exp.Literal.number(0)), append=True)
 
+# %% ../nbs/02a_exact_match.ipynb #c75ce0e2
 def _remove_condition(n, s):
     "Last of several `AND`-joined where conditions dropped."
     w = n.args.get('where') if isinstance(n, exp.Select) else None
     if not w or w.find(exp.Or) or not isinstance(w.this, exp.And): return None
     return n.where(exp.and_(*list(w.this.flatten())[:-1]), append=False)
 
+# %% ../nbs/02a_exact_match.ipynb #cc46bbed
 _FLIP = {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE}
 def _change_operator(n, s):
     "First comparison of the where clause given a different operator."
@@ -464,30 +530,41 @@ def _change_agg(n, s):
     a = next((a for e in n.expressions for a in e.find_all(*_AGG_SWAP)), None)
     return a.replace(_AGG_SWAP[type(a)](this=a.this.copy())) and n if a else None
 
+# %% ../nbs/02a_exact_match.ipynb #adf3d3f6
 def _change_join_table(n, s):
     "The joined table replaced by another table that has every column the query takes from it."
     if not _simple(n) or len(n.args.get('joins') or []) != 1: return None
     t = n.args['joins'][0].this; q = (t.alias or t.name).lower()
     used = {c.name.lower() for c in n.find_all(exp.Column) if c.table.lower() == q}
     if not t.alias or not used: return None
-    alt = next((x for x in s.tables if x.name.lower() not in [u.name.lower() for u in _sources(n)] and used <= {c.name.lower() for c in x.columns}), None)
+    alt = next((x for x in s.tables if x.name.lower() not in [u.name.lower() for u in _sources(n)]
+                and used <= {c.name.lower() for c in x.columns}), None)
     return t.set('this', exp.to_identifier(alt.name)) or n if alt else None
 
 # %% ../nbs/02a_exact_match.ipynb #64efe57c
 def _flip_order(n, s):
     "Every `ORDER BY` key's direction reversed."
     if not isinstance(n, exp.Select) or not n.args.get('order'): return None
-    for o in n.args['order'].expressions: o.set('desc', not o.args.get('desc')); o.set('nulls_first', not o.args['desc'])
+    for o in n.args['order'].expressions:
+        o.set('desc', not o.args.get('desc')); o.set('nulls_first', not o.args['desc'])
     return n
 
+# %% ../nbs/02a_exact_match.ipynb #041079fe
 def _remove_order(n, s): return n.set('order', None) or n if isinstance(n, exp.Select) and n.args.get('order') else None
+
+# %% ../nbs/02a_exact_match.ipynb #a2ce883f
 def _remove_limit(n, s): return n.set('limit', None) or n if isinstance(n, exp.Select) and n.args.get('limit') else None
+
+# %% ../nbs/02a_exact_match.ipynb #efefa03b
 def _add_limit(n, s): return n.limit(5) if isinstance(n, exp.Select) and not n.args.get('limit') else None
 
+# %% ../nbs/02a_exact_match.ipynb #35f1a011
 _SET_SWAP = {exp.Union: exp.Intersect, exp.Intersect: exp.Union, exp.Except: exp.Union}
 def _change_set_op(n, s):
     "The (outer) set operation swapped: union→intersect, intersect→union, except→union."
-    return _SET_SWAP[type(n)](this=n.this, expression=n.expression, distinct=True, **{k: n.args[k] for k in ('order', 'limit') if n.args.get(k)}) if type(n) in _SET_SWAP else None
+    return (_SET_SWAP[type(n)](this=n.this, expression=n.expression, distinct=True,
+                               **{k: n.args[k] for k in ('order', 'limit') if n.args.get(k)})
+            if type(n) in _SET_SWAP else None)
 
 # %% ../nbs/02a_exact_match.ipynb #a5e47865
 def component_f1(matches: list[dict]) -> dict[str, dict]:
@@ -495,7 +572,8 @@ def component_f1(matches: list[dict]) -> dict[str, dict]:
     out = {}
     for k in COMPONENTS:
         pt, gt, n = (sum(m[k][i] for m in matches) for i in range(3))
-        if pt == gt == 0: out[k] = dict(precision=float('nan'), recall=float('nan'), f1=float('nan')); continue  # clause absent on both sides
+        if pt == gt == 0:  # clause absent on both sides
+            out[k] = dict(precision=float('nan'), recall=float('nan'), f1=float('nan')); continue
         p, r = n / pt if pt else 0.0, n / gt if gt else 0.0
         out[k] = dict(precision=p, recall=r, f1=2*p*r / (p + r) if p + r else 0.0)
     return out

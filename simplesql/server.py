@@ -14,62 +14,48 @@ from .ollama import load_gguf, llama_chat, _LLAMA_LOCK
 __all__ = ['OllamaAPIServer', 'send_json', 'send_stream', 'from_ollama_options']
 
 # %% ../nbs/02b_server.ipynb #227e1e59
-def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat().replace('+00:00', 'Z')
-
 def _full_name(name: str) -> str: return name if ':' in name else name + ':latest'
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return 'sha256:' + h.hexdigest()
 
 # %% ../nbs/02b_server.ipynb #3fbc9f54
 class OllamaAPIServer:
     "A local HTTP server speaking Ollama's REST API, generating with llama.cpp (for tests)."
-    def __init__(self, models: dict|None = None, library: dict|None = None, host: str = '127.0.0.1', port: int = 0, n_threads: int = 2):
+    def __init__(self, models: dict|None = None, library: dict|None = None, host: str = '127.0.0.1', port: int = 0,
+                 n_threads: int = 2):
         store_attr('host,port,n_threads')
         self.library = {_full_name(k): Path(v) for k, v in (library or {}).items()}  # what `pull` can fetch
         self.blobs, self.models, self.lock = Path(tempfile.mkdtemp(prefix='ollama-blobs-')), {}, threading.Lock()
-        self.delay, self.malformed, self.fail_next, self.in_flight, self.peak = 0.0, False, 0, 0, 0  # faults and counters
+        # faults and counters
+        self.delay, self.malformed, self.fail_next, self.in_flight, self.peak = 0.0, False, 0, 0, 0
         for k, v in (models or {}).items(): self.add_model(k, v)
         self.httpd = None
 
     @property
     def url(self) -> str: return f"http://{self.host}:{self.port}"
 
+# %% ../nbs/02b_server.ipynb #46cf3085
+def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat().replace('+00:00', 'Z')
+
+# %% ../nbs/02b_server.ipynb #e511dd60
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return 'sha256:' + h.hexdigest()
+
 # %% ../nbs/02b_server.ipynb #15d530fa
 @patch
-def add_model(self: OllamaAPIServer, name: str, gguf: Path|str, template: str|None = None, system: str|None = None, parameters: dict|None = None):
+def add_model(self: OllamaAPIServer, name: str, gguf: Path|str, template: str|None = None, system: str|None = None,
+              parameters: dict|None = None):
     "Make the GGUF at `gguf` available as model `name`."
     gguf = Path(gguf)
     llm = load_gguf(str(gguf), 2048, self.n_threads)
     self.models[_full_name(name)] = dict(path=gguf, digest=_sha256(gguf), size=gguf.stat().st_size, modified_at=_now(),
-        template=template or llm.metadata.get('tokenizer.chat_template', ''), system=system or '', parameters=parameters or {},
+        template=template or llm.metadata.get('tokenizer.chat_template', ''), system=system or '',
+        parameters=parameters or {},
         details=dict(parent_model='', format='gguf', family=llm.metadata.get('general.architecture', ''),
-                     families=[llm.metadata.get('general.architecture', '')], parameter_size=llm.metadata.get('general.size_label', ''),
+                     families=[llm.metadata.get('general.architecture', '')],
+                     parameter_size=llm.metadata.get('general.size_label', ''),
                      quantization_level=gguf.stem.rsplit('.', 1)[-1].upper()))
-
-# %% ../nbs/02b_server.ipynb #97ab2f59
-@patch
-def start(self: OllamaAPIServer):
-    "Serve in a background thread; the port is chosen by the system unless given."
-    self.httpd = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
-    self.httpd.daemon_threads = True
-    self.port = self.httpd.server_address[1]
-    threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-    return self
-
-@patch
-def stop(self: OllamaAPIServer):
-    "Shut the server down and remove its blobs."
-    if self.httpd: self.httpd.shutdown(); self.httpd.server_close(); self.httpd = None
-    shutil.rmtree(self.blobs, ignore_errors=True)
-
-@patch
-def __enter__(self: OllamaAPIServer): return self.start()
-@patch
-def __exit__(self: OllamaAPIServer, *a): self.stop()
 
 # %% ../nbs/02b_server.ipynb #78b11ef7
 def _make_handler(srv: OllamaAPIServer):
@@ -82,6 +68,7 @@ def _make_handler(srv: OllamaAPIServer):
         def do_DELETE(self): srv.route(self, 'DELETE')
     return Handler
 
+# %% ../nbs/02b_server.ipynb #9d705fbf
 def send_json(h, obj, status: int = 200):
     "Answer request handler `h` with JSON `obj`."
     body = (obj if isinstance(obj, bytes) else json.dumps(obj).encode())
@@ -89,9 +76,11 @@ def send_json(h, obj, status: int = 200):
     h.send_header('Content-Length', str(len(body))); h.end_headers()
     if h.command != 'HEAD': h.wfile.write(body)
 
+# %% ../nbs/02b_server.ipynb #9bf40df3
 def send_stream(h, objs):
     "Answer `h` with the dicts of iterable `objs` as an NDJSON stream."
-    h.send_response(200); h.send_header('Content-Type', 'application/x-ndjson'); h.send_header('Transfer-Encoding', 'chunked'); h.end_headers()
+    h.send_response(200); h.send_header('Content-Type', 'application/x-ndjson')
+    h.send_header('Transfer-Encoding', 'chunked'); h.end_headers()
     for o in objs:
         b = json.dumps(o).encode() + b'\n'
         h.wfile.write(f"{len(b):x}\r\n".encode() + b + b"\r\n"); h.wfile.flush()
@@ -99,9 +88,11 @@ def send_stream(h, objs):
 
 # %% ../nbs/02b_server.ipynb #3ad486c4
 _ROUTES = {('GET', '/api/version'): 'api_version', ('GET', '/api/tags'): 'api_tags', ('POST', '/api/show'): 'api_show',
-           ('POST', '/api/chat'): 'api_chat', ('POST', '/api/generate'): 'api_generate', ('POST', '/api/create'): 'api_create',
-           ('POST', '/api/pull'): 'api_pull', ('DELETE', '/api/delete'): 'api_delete', ('GET', '/'): 'api_root'}
+           ('POST', '/api/chat'): 'api_chat', ('POST', '/api/generate'): 'api_generate',
+           ('POST', '/api/create'): 'api_create', ('POST', '/api/pull'): 'api_pull',
+           ('DELETE', '/api/delete'): 'api_delete', ('GET', '/'): 'api_root'}
 
+# %% ../nbs/02b_server.ipynb #54fbb890
 @patch
 def route(self: OllamaAPIServer, h, method: str):
     "Dispatch one request, applying the configured faults."
@@ -123,18 +114,46 @@ def route(self: OllamaAPIServer, h, method: str):
     finally:
         with self.lock: self.in_flight -= 1
 
+# %% ../nbs/02b_server.ipynb #97ab2f59
+@patch
+def start(self: OllamaAPIServer):
+    "Serve in a background thread; the port is chosen by the system unless given."
+    self.httpd = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
+    self.httpd.daemon_threads = True
+    self.port = self.httpd.server_address[1]
+    threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    return self
+
+# %% ../nbs/02b_server.ipynb #048d90a2
+@patch
+def stop(self: OllamaAPIServer):
+    "Shut the server down and remove its blobs."
+    if self.httpd: self.httpd.shutdown(); self.httpd.server_close(); self.httpd = None
+    shutil.rmtree(self.blobs, ignore_errors=True)
+
+# %% ../nbs/02b_server.ipynb #207b2285
+@patch
+def __enter__(self: OllamaAPIServer): return self.start()
+@patch
+def __exit__(self: OllamaAPIServer, *a): self.stop()
+
 # %% ../nbs/02b_server.ipynb #12b000d0
 @patch
 def api_root(self: OllamaAPIServer, h, req): send_json(h, b'Ollama is running')
+
+# %% ../nbs/02b_server.ipynb #1aa4ff45
 @patch
 def api_version(self: OllamaAPIServer, h, req): send_json(h, {'version': '0.0.0-simplesql'})
 
+# %% ../nbs/02b_server.ipynb #e794ea7c
 @patch
 def api_tags(self: OllamaAPIServer, h, req):
     "GET /api/tags: the local models."
-    send_json(h, {'models': [dict(name=k, model=k, modified_at=m['modified_at'], size=m['size'], digest=m['digest'].split(':')[1],
-                                  details=m['details']) for k, m in self.models.items()]})
+    send_json(h, {'models': [dict(name=k, model=k, modified_at=m['modified_at'], size=m['size'],
+                                  digest=m['digest'].split(':')[1], details=m['details'])
+                             for k, m in self.models.items()]})
 
+# %% ../nbs/02b_server.ipynb #fe26af2b
 @patch
 def _model(self: OllamaAPIServer, h, req):
     name = _full_name(req.get('model') or req.get('name') or '')
@@ -147,13 +166,16 @@ def api_show(self: OllamaAPIServer, h, req):
     "POST /api/show: a model's modelfile, template, parameters and details."
     if (m := self._model(h, req)) is None: return
     params = '\n'.join(f"{k:<30} {json.dumps(v) if isinstance(v, str) else v}" for k, v in m['parameters'].items())
-    modelfile = (f"FROM {m['path']}\nTEMPLATE \"\"\"{m['template']}\"\"\"\n" + ''.join(f"PARAMETER {k} {v}\n" for k, v in m['parameters'].items())
+    modelfile = (f"FROM {m['path']}\nTEMPLATE \"\"\"{m['template']}\"\"\"\n"
+                 + ''.join(f"PARAMETER {k} {v}\n" for k, v in m['parameters'].items())
                  + (f'SYSTEM """{m["system"]}"""' if m['system'] else ''))
     llm = load_gguf(str(m['path']), 2048, self.n_threads)
-    send_json(h, dict(modelfile=modelfile, parameters=params, template=m['template'], system=m['system'], details=m['details'],
+    send_json(h, dict(modelfile=modelfile, parameters=params, template=m['template'], system=m['system'],
+                      details=m['details'],
                       model_info={k: v for k, v in llm.metadata.items() if not k.startswith('tokenizer.')},
                       capabilities=['completion'], modified_at=m['modified_at']))
 
+# %% ../nbs/02b_server.ipynb #9d0498ec
 @patch
 def api_delete(self: OllamaAPIServer, h, req):
     "DELETE /api/delete: remove a model."
@@ -163,10 +185,12 @@ def api_delete(self: OllamaAPIServer, h, req):
 # %% ../nbs/02b_server.ipynb #324b3096
 def from_ollama_options(o: dict, params: dict|None = None) -> dict:
     "Our option names for Ollama `options` `o`, over the model's `params` and Ollama's defaults."
-    o = {**dict(temperature=0.8, repeat_penalty=1.1, top_k=40, top_p=0.9, num_ctx=2048, seed=None), **(params or {}), **(o or {})}
+    o = {**dict(temperature=0.8, repeat_penalty=1.1, top_k=40, top_p=0.9, num_ctx=2048, seed=None), **(params or {}),
+         **(o or {})}
     n = o.get('num_predict', -1)
-    return dict(temperature=o['temperature'], seed=o['seed'], max_tokens=None if n is None or n < 0 else n, num_ctx=o['num_ctx'],
-                stop=o.get('stop'), repeat_penalty=o['repeat_penalty'], top_k=o['top_k'], top_p=o['top_p'])
+    return dict(temperature=o['temperature'], seed=o['seed'], max_tokens=None if n is None or n < 0 else n,
+                num_ctx=o['num_ctx'], stop=o.get('stop'), repeat_penalty=o['repeat_penalty'], top_k=o['top_k'],
+                top_p=o['top_p'])
 
 # %% ../nbs/02b_server.ipynb #5c0ee9e4
 def _stats(t0: float, load_ns: int, n_prompt: int, n_eval: int) -> dict:
@@ -174,11 +198,13 @@ def _stats(t0: float, load_ns: int, n_prompt: int, n_eval: int) -> dict:
     return dict(total_duration=total, load_duration=load_ns, prompt_eval_count=n_prompt, prompt_eval_duration=0,
                 eval_count=n_eval, eval_duration=max(total - load_ns, 0))
 
+# %% ../nbs/02b_server.ipynb #9f4ce85b
 @patch
 def _llm(self: OllamaAPIServer, m: dict, o: dict):
     t = time.perf_counter_ns()
     return load_gguf(str(m['path']), o['num_ctx'], self.n_threads), time.perf_counter_ns() - t
 
+# %% ../nbs/02b_server.ipynb #4d54f88c
 @patch
 def _stream_chunks(self: OllamaAPIServer, m, messages, o):
     "Yield (piece, None) while generating, then ('', final stats) once."
@@ -193,6 +219,7 @@ def _stream_chunks(self: OllamaAPIServer, m, messages, o):
         n_prompt = llm.n_tokens - pieces
     yield '', dict(done_reason=reason, **_stats(t0, load_ns, n_prompt, pieces))
 
+# %% ../nbs/02b_server.ipynb #f6905154
 @patch
 def _complete(self: OllamaAPIServer, m, messages, o):
     "The whole reply text and its final stats."
@@ -200,7 +227,8 @@ def _complete(self: OllamaAPIServer, m, messages, o):
     llm, load_ns = self._llm(m, o)
     with _LLAMA_LOCK: r = llama_chat(llm, messages, o)
     u = r['usage']
-    return r['choices'][0]['message']['content'], dict(done_reason=r['choices'][0]['finish_reason'], **_stats(t0, load_ns, u['prompt_tokens'], u['completion_tokens']))
+    return r['choices'][0]['message']['content'], dict(
+        done_reason=r['choices'][0]['finish_reason'], **_stats(t0, load_ns, u['prompt_tokens'], u['completion_tokens']))
 
 # %% ../nbs/02b_server.ipynb #0d10db1d
 @patch
@@ -213,19 +241,23 @@ def _answer(self: OllamaAPIServer, h, req, messages, wrap):
     if m['system'] and messages[0]['role'] != 'system': messages = [dict(role='system', content=m['system'])] + messages
     if req.get('stream', True):
         chunks = self._stream_chunks(m, messages, o)
-        return send_stream(h, (dict(**head(), **wrap(p), done=False) if s is None else dict(**head(), **wrap(''), done=True, **s) for p, s in chunks))
+        return send_stream(h, (dict(**head(), **wrap(p), done=False) if s is None
+                               else dict(**head(), **wrap(''), done=True, **s) for p, s in chunks))
     text, stats = self._complete(m, messages, o)
     send_json(h, dict(**head(), **wrap(text), done=True, **stats))
 
+# %% ../nbs/02b_server.ipynb #0dfecca5
 @patch
 def api_chat(self: OllamaAPIServer, h, req):
     "POST /api/chat: the assistant's next message."
     self._answer(h, req, req.get('messages') or [], lambda p: dict(message=dict(role='assistant', content=p)))
 
+# %% ../nbs/02b_server.ipynb #2839de89
 @patch
 def api_generate(self: OllamaAPIServer, h, req):
     "POST /api/generate: a completion of `prompt` (with the chat template, as Ollama does unless `raw`)."
-    msgs = ([dict(role='system', content=req['system'])] if req.get('system') else []) + ([dict(role='user', content=req['prompt'])] if req.get('prompt') else [])
+    msgs = (([dict(role='system', content=req['system'])] if req.get('system') else [])
+            + ([dict(role='user', content=req['prompt'])] if req.get('prompt') else []))
     self._answer(h, req, msgs, lambda p: dict(response=p))
 
 # %% ../nbs/02b_server.ipynb #19357208
@@ -248,16 +280,19 @@ def _progress(self: OllamaAPIServer, h, req, steps):
         if 'error' in last: return send_json(h, last, 400)
     send_json(h, last)
 
+# %% ../nbs/02b_server.ipynb #f32a53b2
 @patch
 def api_create(self: OllamaAPIServer, h, req):
     "POST /api/create: a model from uploaded `files` or `from` another model."
     def steps():
         if req.get('adapters'):  # never build the base model silently without the adapter asked for
-            yield {'error': 'this server does not apply LoRA adapters: merge the adapter into the GGUF (simplesql export) or use Ollama'}; return
+            yield {'error': 'this server does not apply LoRA adapters: merge the adapter into the GGUF '
+                            '(simplesql export) or use Ollama'}; return
         if req.get('files'):
             fname, digest = next(iter(req['files'].items()))
             blob = self.blobs/digest.replace(':', '-')
-            if not blob.exists(): yield {'error': f"blob {digest} not found: upload it with POST /api/blobs/{digest}"}; return
+            if not blob.exists():
+                yield {'error': f"blob {digest} not found: upload it with POST /api/blobs/{digest}"}; return
             yield {'status': 'parsing GGUF'}; gguf = self.blobs/fname
             if not gguf.exists(): os.link(blob, gguf)
         elif _full_name(req.get('from') or '') in self.models: gguf = self.models[_full_name(req['from'])]['path']
@@ -276,7 +311,8 @@ def api_pull(self: OllamaAPIServer, h, req):
         yield {'status': 'pulling manifest'}
         if name not in self.library: yield {'error': 'pull model manifest: file does not exist'}; return
         src = self.library[name]; size, digest = src.stat().st_size, _sha256(src)
-        for done in range(0, size, 16 << 20): yield dict(status=f"pulling {digest[7:19]}", digest=digest, total=size, completed=done)
+        for done in range(0, size, 16 << 20):
+            yield dict(status=f"pulling {digest[7:19]}", digest=digest, total=size, completed=done)
         yield dict(status=f"pulling {digest[7:19]}", digest=digest, total=size, completed=size)
         yield {'status': 'verifying sha256 digest'}; yield {'status': 'writing manifest'}
         self.add_model(name, src); yield {'status': 'success'}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04c_train_speed.ipynb #081be24b
 from __future__ import annotations
-import json, time
+import gc, json, math, random, time
 from pathlib import Path
 from typing import Optional
 from .core import *
@@ -12,27 +12,35 @@ from .finetune import lora_config
 
 # %% auto #0
 __all__ = ['H100_BF16_FLOPS', 'LLAMA_SHAPES', 'random_llama', 'synthetic_lengths', 'load_lengths', 'make_batches',
-           'train_throughput', 'default_grid', 'throughput_grid', 'projected_hours', 'bench_train_cmd']
+           'train_throughput', 'default_grid', 'throughput_grid', 'projected_hours', 'bench_train', 'bench_train_cmd']
 
 # %% ../nbs/04c_train_speed.ipynb #63737af5
-import gc, math, random
-
 H100_BF16_FLOPS = 989e12  # H100 SXM, dense bf16 tensor-core peak
 
+# %% ../nbs/04c_train_speed.ipynb #bd19de87
 LLAMA_SHAPES = {
-    '7b': dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=32,
-               vocab_size=32000, max_position_embeddings=4096),
-    'smollm2-135m': dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3,
-                         vocab_size=49152, max_position_embeddings=8192, tie_word_embeddings=True),
-    'tiny': dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=1000),
+    '7b': dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
+               num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096),
+    'smollm2-135m': dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+                         num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192,
+                         tie_word_embeddings=True),
+    'tiny': dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, vocab_size=1000),
 }
 
+# %% ../nbs/04c_train_speed.ipynb #ccf8ad91
+def _default_device(device=None):
+    "`device` as a `torch.device`; when it is None, the GPU if there is one."
+    import torch
+    return torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+
 # %% ../nbs/04c_train_speed.ipynb #d8bd528c
-def random_llama(shape: str|dict = 'tiny', device=None, dtype=None):
-    "A `LlamaForCausalLM` of `shape` (a `LLAMA_SHAPES` key or `LlamaConfig` kwargs) with random weights, built on `device`."
+def random_llama(shape: str|dict = 'tiny', # a `LLAMA_SHAPES` key, or `LlamaConfig` kwargs
+                 device=None, dtype=None):
+    "A `LlamaForCausalLM` of `shape` with random weights, built on `device`."
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
-    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    device = _default_device(device)
     dtype = dtype or (torch.bfloat16 if device.type == 'cuda' else torch.float32)
     cfg = LlamaConfig(**(LLAMA_SHAPES[shape] if isinstance(shape, str) else shape), use_cache=False)
     with device: return LlamaForCausalLM._from_config(cfg, dtype=dtype, attn_implementation='sdpa')
@@ -44,15 +52,52 @@ def synthetic_lengths(n: int = 4000, mean: float = 650, seed: int = 0, lo: int =
     mu = math.log(mean) - sigma**2 / 2
     return [int(min(hi, max(lo, rng.lognormvariate(mu, sigma)))) for _ in range(n)]
 
+# %% ../nbs/04c_train_speed.ipynb #55e39ffc
+def _length(r) -> int|float:
+    "The token length in one row of a lengths file."
+    if isinstance(r, (int, float)): return r
+    if 'prompt_tokens' in r: return r['prompt_tokens'] + (r.get('completion_tokens') or 0)
+    return next(r[k] for k in ('length', 'n_tokens', 'tokens', 'len') if k in r)
+
+# %% ../nbs/04c_train_speed.ipynb #fff476d1
 def load_lengths(path: Path|str) -> list[int]:
-    "Token lengths from a JSON list or JSONL: numbers, or rows with `length`/`n_tokens`/`tokens`, or `prompt_tokens` + `completion_tokens`."
+    "Token lengths from a JSON list or JSONL file of numbers or rows."
     p = Path(path)
     rows = json.loads(p.read_text()) if p.suffix == '.json' else read_jsonl(p)
-    def one(r):
-        if isinstance(r, (int, float)): return r
-        if 'prompt_tokens' in r: return r['prompt_tokens'] + (r.get('completion_tokens') or 0)
-        return next(r[k] for k in ('length', 'n_tokens', 'tokens', 'len') if k in r)
-    return [int(one(r)) for r in rows]
+    return [int(_length(r)) for r in rows]
+
+# %% ../nbs/04c_train_speed.ipynb #1496b404
+def _pack_rows(lens: list[int], max_len: int) -> list[list[int]]:
+    "Rows of exactly `max_len` tokens; a sequence that overflows a row goes on at the start of the next one."
+    rows, cur, room = [], [], max_len
+    for l in lens:
+        while l:
+            take = min(l, room); cur.append(take); l -= take; room -= take
+            if not room: rows.append(cur); cur, room = [], max_len
+    return rows
+
+# %% ../nbs/04c_train_speed.ipynb #e66670dc
+def _whole_groups(xs: list, n: int) -> list[list]:
+    "`xs` cut into consecutive groups of `n`, an incomplete last group dropped."
+    return [xs[i:i + n] for i in range(0, len(xs) - n + 1, n)]
+
+# %% ../nbs/04c_train_speed.ipynb #516a2432
+def _padded_batch(grp: list[int], g, vocab_size: int) -> dict:
+    "Random tokens for sequences of lengths `grp`, padded to the longest."
+    import torch
+    w = max(grp); ids = torch.randint(vocab_size, (len(grp), w), generator=g)
+    mask = (torch.arange(w) < torch.tensor(grp)[:, None]).long()
+    return dict(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100), n_real=sum(grp),
+                seg_lens=grp)
+
+# %% ../nbs/04c_train_speed.ipynb #421bc21a
+def _packed_batch(grp: list[list[int]], g, vocab_size: int, max_len: int) -> dict:
+    "Random tokens for the packed rows `grp`, with `position_ids` that restart at every sequence."
+    import torch
+    ids = torch.randint(vocab_size, (len(grp), max_len), generator=g)
+    pos = torch.stack([torch.cat([torch.arange(s) for s in row]) for row in grp])
+    return dict(input_ids=ids, position_ids=pos, labels=ids.masked_fill(pos == 0, -100),  # no target across a boundary
+                n_real=ids.numel(), seg_lens=[s for row in grp for s in row])
 
 # %% ../nbs/04c_train_speed.ipynb #dbcd6fe8
 def make_batches(lengths: list[int], batch_size: int, max_len: int, packing: bool = False, seed: int = 0,
@@ -62,49 +107,36 @@ def make_batches(lengths: list[int], batch_size: int, max_len: int, packing: boo
     g = torch.Generator().manual_seed(seed)
     lens = [min(int(l), max_len) for l in lengths]  # longer examples are truncated, as the trainer does
     random.Random(seed).shuffle(lens)  # the trainer shuffles; file order groups databases (and schema sizes) together
-    if not packing: groups = [lens[i:i + batch_size] for i in range(0, len(lens) - batch_size + 1, batch_size)]
-    else:  # fill rows to exactly max_len; a sequence that overflows a row goes on at the start of the next one
-        rows, cur, room = [], [], max_len
-        for l in lens:
-            while l:
-                take = min(l, room); cur.append(take); l -= take; room -= take
-                if not room: rows.append(cur); cur, room = [], max_len
-        groups = [rows[i:i + batch_size] for i in range(0, len(rows) - batch_size + 1, batch_size)]
-    out = []
-    for grp in groups[:limit]:
-        if not packing:
-            w = max(grp); ids = torch.randint(vocab_size, (len(grp), w), generator=g)
-            mask = (torch.arange(w) < torch.tensor(grp)[:, None]).long()
-            out.append(dict(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100), n_real=sum(grp), seg_lens=grp))
-        else:
-            # With no attention_mask, transformers (checked on 5.24) finds the restarts in position_ids and builds a
-            # block-diagonal causal mask: under sdpa no sequence attends to its neighbours (test below), as with flash-style
-            # varlen kernels. That materialised mask keeps sdpa off its flash backend (the padded batches' masks do too).
-            ids = torch.randint(vocab_size, (len(grp), max_len), generator=g)
-            pos = torch.stack([torch.cat([torch.arange(s) for s in row]) for row in grp])
-            out.append(dict(input_ids=ids, position_ids=pos, labels=ids.masked_fill(pos == 0, -100),  # no target across a boundary
-                            n_real=ids.numel(), seg_lens=[s for row in grp for s in row]))
-    return out
+    groups = _whole_groups(_pack_rows(lens, max_len) if packing else lens, batch_size)
+    return [_packed_batch(grp, g, vocab_size, max_len) if packing else _padded_batch(grp, g, vocab_size)
+            for grp in groups[:limit]]
 
 # %% ../nbs/04c_train_speed.ipynb #1ece3b70
-def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, steps, warmup, lengths, device, lora_r, compile, lr):
+def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, steps, warmup, lengths, device, lora_r,
+                 compile, lr):
+    "Build the model, time its optimizer steps and write what was measured into `res`."
     import torch
     cuda, model = device.type == 'cuda', random_llama(shape, device)
     c = model.config
-    n_mm = sum(x.weight.numel() for x in model.modules() if isinstance(x, torch.nn.Linear))  # matmul weights incl. lm_head, no embedding lookup
-    if grad_ckpt and hasattr(model, 'activation_checkpointing_enable'): model.activation_checkpointing_enable(dict(use_reentrant=False))
+    # matmul weights incl. lm_head, no embedding lookup
+    n_mm = sum(x.weight.numel() for x in model.modules() if isinstance(x, torch.nn.Linear))
+    if grad_ckpt and hasattr(model, 'activation_checkpointing_enable'):
+        model.activation_checkpointing_enable(dict(use_reentrant=False))
     elif grad_ckpt: model.gradient_checkpointing_enable(dict(use_reentrant=False))  # its older name
     if method == 'lora':
         from peft import get_peft_model
-        model = get_peft_model(model, lora_config(apply_overrides(Config(), [f'finetuning.lora_r={lora_r}', f'finetuning.lora_alpha={2 * lora_r}'])))
+        lora = [f'finetuning.lora_r={lora_r}', f'finetuning.lora_alpha={2 * lora_r}']
+        model = get_peft_model(model, lora_config(apply_overrides(Config(), lora)))
     params = [p for p in model.parameters() if p.requires_grad]
     res.update(params=sum(p.numel() for p in model.parameters()), trainable=sum(p.numel() for p in params))
     opt = torch.optim.AdamW(params, lr=lr, fused=cuda)
     fwd = torch.compile(model) if compile else model
-    batches = make_batches(lengths or synthetic_lengths(), batch_size, max_len, packing, vocab_size=c.vocab_size, limit=warmup + steps)
+    batches = make_batches(lengths or synthetic_lengths(), batch_size, max_len, packing, vocab_size=c.vocab_size,
+                           limit=warmup + steps)
     if not batches: raise ValueError(f'too few lengths for one micro-batch of {batch_size}')
     batches = [batches[i % len(batches)] for i in range(warmup + steps)]
-    on_dev = [{k: v.to(device) for k, v in b.items() if k in ('input_ids', 'labels', 'attention_mask', 'position_ids')} for b in batches]
+    on_dev = [{k: v.to(device) for k, v in b.items() if k in ('input_ids', 'labels', 'attention_mask', 'position_ids')}
+              for b in batches]
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     model.train(); losses = []
     for i, b in enumerate(on_dev):
@@ -115,56 +147,82 @@ def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, st
     sync(); dt = time.perf_counter() - t
     timed = batches[warmup:]
     real, shaped = sum(b['n_real'] for b in timed), sum(b['input_ids'].numel() for b in timed)
-    # Per real token: forward 2N; backward 4N for full (activation and weight gradients), 2N for LoRA (activation gradients
-    # only: frozen weights need none); 2N more when checkpointing recomputes the forward (so, with ckpt, this is closer to
-    # hardware- than model-FLOPs). LoRA adapters add 6 per trainable weight. N counts matmul weights only.
-    dense = ((6 if method == 'full' else 4) + 2 * grad_ckpt) * n_mm * real + (6 * res['trainable'] * real if method == 'lora' else 0)
-    # Attention, PaLM's count (not halved for causality): 4·L·h·s per token forward, 8·L·h·s backward, 4·L·h·s recomputed,
-    # with s the length of the token's own sequence (packed neighbours are masked out, padding is not real work).
-    attn = (12 + 4 * grad_ckpt) * c.num_hidden_layers * c.hidden_size * sum(s * s for b in timed for s in b['seg_lens'])
+    # the FLOPs counted as the markdown above says
+    dense = (((6 if method == 'full' else 4) + 2 * grad_ckpt) * n_mm * real
+             + (6 * res['trainable'] * real if method == 'lora' else 0))
+    attn = ((12 + 4 * grad_ckpt) * c.num_hidden_layers * c.hidden_size
+            * sum(s * s for b in timed for s in b['seg_lens']))
     flops = (dense + attn) / dt
-    res.update(tokens_per_s=round(real / dt, 1), padded_fraction=round(1 - real / shaped, 4), step_s=round(dt / steps, 4),
-               tflops=float(f'{flops / 1e12:.3g}'), mfu=float(f'{flops / H100_BF16_FLOPS:.3g}'),
-               loss_first=losses[0].item(), loss_last=losses[-1].item())
+    res.update(tokens_per_s=round(real / dt, 1), padded_fraction=round(1 - real / shaped, 4),
+               step_s=round(dt / steps, 4), tflops=float(f'{flops / 1e12:.3g}'),
+               mfu=float(f'{flops / H100_BF16_FLOPS:.3g}'), loss_first=losses[0].item(), loss_last=losses[-1].item())
 
-def train_throughput(shape='smollm2-135m', method='lora', batch_size=4, max_len=1024, packing=False, grad_ckpt=True, steps=20, warmup=3,
-                     lengths=None, device=None, lora_r=16, compile=False, lr=1e-4) -> dict:
-    "Train a random `shape` Llama for `warmup` + `steps` steps: real tokens/s, padding, step time, peak memory, TFLOP/s, MFU."
+# %% ../nbs/04c_train_speed.ipynb #ead0348c
+def train_throughput(shape='smollm2-135m', method='lora', batch_size=4, max_len=1024, packing=False, grad_ckpt=True,
+                     steps=20, warmup=3, lengths=None, device=None, lora_r=16, compile=False, lr=1e-4) -> dict:
+    "Train a random `shape` Llama `warmup` + `steps` steps: real tokens/s, padding, step time, memory, TFLOP/s, MFU."
     import torch
     if method not in ('lora', 'full'): raise ValueError(f"method must be 'lora' or 'full', got {method!r}")
-    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu')); cuda = device.type == 'cuda'
+    device = _default_device(device); cuda = device.type == 'cuda'
     res = dict(shape=shape, method=method, batch_size=batch_size, max_len=max_len, packing=packing, grad_ckpt=grad_ckpt,
                device=torch.cuda.get_device_name(device) if cuda else 'cpu')
     if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
-    try: _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, steps, warmup, lengths, device, lora_r, compile, lr)
+    try: _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, steps, warmup, lengths, device,
+                      lora_r, compile, lr)
     except torch.cuda.OutOfMemoryError: res['error'] = 'OOM'
     gc.collect()  # the model, optimizer and batches lived only in _timed_steps' frame: free them before the next run
     if cuda: res['peak_mem_gib'] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2); torch.cuda.empty_cache()
     return res
 
+# %% ../nbs/04c_train_speed.ipynb #719abfa1
+def _grid_7b() -> list[dict]:
+    "7B LoRA: the issue's baseline, then with packing, without checkpointing, and other micro-batch shapes."
+    return [dict(method='lora', batch_size=bs, max_len=ml, packing=pk, grad_ckpt=ck) for bs, ml, pk, ck in
+            [(4, 1024, False, True),   # the issue's baseline: 8.5k tok/s measured 2026-11-24
+             (4, 1024, True, True), (4, 1024, True, False),  # without checkpointing it may OOM
+             (8, 1024, True, True), (2, 2048, True, True)]]
+
+# %% ../nbs/04c_train_speed.ipynb #16bc0bec
+def _grid_smollm2() -> list[dict]:
+    "SmolLM2-135M, full and LoRA: padded or packed, micro-batches of 16 or 32, with and without checkpointing."
+    return [dict(method=m, batch_size=bs, max_len=1024, packing=pk, grad_ckpt=ck) for m in ('full', 'lora')
+            for bs, pk in [(16, False), (16, True), (32, True)] for ck in (False, True)]
+
+# %% ../nbs/04c_train_speed.ipynb #578b9e3f
+def _grid_small() -> list[dict]:
+    "Any other shape, full and LoRA: padded with checkpointing, packed without."
+    return [dict(method=m, batch_size=2, max_len=128, packing=pk, grad_ckpt=ck) for m in ('full', 'lora')
+            for pk, ck in [(False, True), (True, False)]]
+
 # %% ../nbs/04c_train_speed.ipynb #c8488551
 def default_grid(shape: str) -> list[dict]:
-    "The configurations `bench-train` measures for `shape`: 7B LoRA variants, SmolLM2 full and LoRA, else a small generic grid."
-    if shape == '7b':
-        return [dict(method='lora', batch_size=bs, max_len=ml, packing=pk, grad_ckpt=ck) for bs, ml, pk, ck in
-                [(4, 1024, False, True),   # the issue's baseline: 8.5k tok/s measured 2026-11-24
-                 (4, 1024, True, True), (4, 1024, True, False),  # without checkpointing it may OOM
-                 (8, 1024, True, True), (2, 2048, True, True)]]
-    if shape == 'smollm2-135m':
-        return [dict(method=m, batch_size=bs, max_len=1024, packing=pk, grad_ckpt=ck) for m in ('full', 'lora')
-                for bs, pk in [(16, False), (16, True), (32, True)] for ck in (False, True)]
-    return [dict(method=m, batch_size=2, max_len=128, packing=pk, grad_ckpt=ck) for m in ('full', 'lora') for pk, ck in [(False, True), (True, False)]]
+    "The configurations `bench-train` measures for `shape`: 7B LoRA variants, SmolLM2 full and LoRA, else a small grid."
+    if shape == '7b': return _grid_7b()
+    if shape == 'smollm2-135m': return _grid_smollm2()
+    return _grid_small()
 
+# %% ../nbs/04c_train_speed.ipynb #47f7e450
 _COLS = ['shape', 'method', 'batch', 'pack', 'ckpt', 'tok/s', 'pad', 'step s', 'GiB', 'TFLOP/s', 'MFU']
-def _table_row(r: dict) -> str:
-    onoff = lambda b: 'on' if b else 'off'
-    vals = ([r['error'], '—', '—'] if 'error' in r else [f"{r['tokens_per_s']:,.0f}", f"{r['padded_fraction']:.0%}", f"{r['step_s']:.3f}"])
-    vals += [str(r.get('peak_mem_gib', ''))] + ([f"{r['tflops']:.3g}", f"{r['mfu']:.1%}"] if 'mfu' in r else ['', ''])
-    return '| ' + ' | '.join([r['shape'], r['method'], f"{r['batch_size']}×{r['max_len']}", onoff(r['packing']), onoff(r['grad_ckpt']), *vals]) + ' |'
 
+# %% ../nbs/04c_train_speed.ipynb #41464b95
+def _table_head() -> str:
+    "The head of the markdown table of measurements."
+    return '| ' + ' | '.join(_COLS) + ' |\n|' + '---|' * len(_COLS)
+
+# %% ../nbs/04c_train_speed.ipynb #f245b770
+def _table_row(r: dict) -> str:
+    "Measurement `r` as a row of the markdown table."
+    onoff = lambda b: 'on' if b else 'off'
+    vals = ([r['error'], '—', '—'] if 'error' in r else
+            [f"{r['tokens_per_s']:,.0f}", f"{r['padded_fraction']:.0%}", f"{r['step_s']:.3f}"])
+    vals += [str(r.get('peak_mem_gib', ''))] + ([f"{r['tflops']:.3g}", f"{r['mfu']:.1%}"] if 'mfu' in r else ['', ''])
+    cfg = [r['shape'], r['method'], f"{r['batch_size']}×{r['max_len']}", onoff(r['packing']), onoff(r['grad_ckpt'])]
+    return '| ' + ' | '.join([*cfg, *vals]) + ' |'
+
+# %% ../nbs/04c_train_speed.ipynb #6c5fbcea
 def throughput_grid(shapes, configs=default_grid, out=None, **kw) -> list[dict]:
-    "`train_throughput` for each shape × config (a list, or a function of the shape); prints a table, appends rows to `out`."
-    print('| ' + ' | '.join(_COLS) + ' |\n|' + '---|' * len(_COLS), flush=True)
+    "`train_throughput` of each shape × config (a list, or a function of the shape): a table, and rows to `out`."
+    print(_table_head(), flush=True)
     rows = []
     for shape in shapes:
         for c in (configs(shape) if callable(configs) else configs):
@@ -173,30 +231,55 @@ def throughput_grid(shapes, configs=default_grid, out=None, **kw) -> list[dict]:
             if out: write_jsonl(out, [r], append=True)
     return rows
 
+# %% ../nbs/04c_train_speed.ipynb #09f33c7e
 def projected_hours(tokens_per_s: float, n_tokens: float) -> float:
     "Hours to train on `n_tokens` at `tokens_per_s`."
     return n_tokens / tokens_per_s / 3600
 
-# %% ../nbs/04c_train_speed.ipynb #f07d9fe7
-def bench_train_cmd(argv=None):
-    "Measure finetuning throughput on random-weight Llama shapes; print a table, append results to `--out`, project the recipe's hours."
-    p = command_parser('bench-train', 'measure LoRA and full finetuning throughput (real tokens/s, MFU) on random-weight Llama shapes')
-    p.add_argument('--shapes', default='7b,smollm2-135m', help=f"comma-separated, of {', '.join(LLAMA_SHAPES)}")
-    p.add_argument('--lengths', default=None, help='JSON or JSONL file of example lengths in tokens (default: synthetic, mean 650)')
-    p.add_argument('--steps', type=int, default=20); p.add_argument('--warmup', type=int, default=3)
-    p.add_argument('--out', default=None, help='JSONL file each result is appended to as soon as it is measured')
-    a = p.parse_args(argv)
-    cfg = load_config(a.config, a.overrides)
-    lengths = load_lengths(a.lengths) if a.lengths else synthetic_lengths()
+# %% ../nbs/04c_train_speed.ipynb #9de1d645
+def _best_lora(rows: list[dict]) -> dict:
+    "The fastest LoRA row of each shape in `rows` (the 7B one is the recipe's), leaving out rows that failed."
+    best = {}
+    for shape in dict.fromkeys(r['shape'] for r in rows):
+        if not (ok := [r for r in rows if r['shape'] == shape and r['method'] == 'lora' and 'error' not in r]): continue
+        best[shape] = max(ok, key=lambda r: r['tokens_per_s'])
+    return best
+
+# %% ../nbs/04c_train_speed.ipynb #acb9318d
+def _recipe_line(shape: str, b: dict, epochs: float, mean: float) -> str:
+    "What row `b`'s speed means for 7000 Spider examples × `epochs` × `mean` tokens."
+    n_tok = 7000 * epochs * mean  # Spider train: 7000 examples
+    return (f"{shape} LoRA: 7000 Spider examples × {epochs:g} epochs × {mean:.0f} tokens = {n_tok / 1e6:.1f}M tokens → "
+            f"{projected_hours(b['tokens_per_s'], n_tok):.2f} h at {b['tokens_per_s']:,.0f} tok/s ({b['batch_size']}×"
+            f"{b['max_len']}, packing {'on' if b['packing'] else 'off'}, ckpt {'on' if b['grad_ckpt'] else 'off'})")
+
+# %% ../nbs/04c_train_speed.ipynb #7b47b025
+def bench_train(shapes: list[str], lengths: list[int], steps: int = 20, warmup: int = 3, out: Path|None = None,
+                lora_r: int = 16, epochs: float = 3) -> list[dict]:
+    "Measure `default_grid` for each of `shapes`, then print what each shape's best LoRA speed means for Spider."
     mean = sum(lengths) / len(lengths)
     print(f"{len(lengths)} lengths, mean {mean:.0f}, range {min(lengths)}..{max(lengths)} tokens", flush=True)
-    rows = throughput_grid(a.shapes.split(','), default_grid, resolve_path(a.out) if a.out else None,
-                           steps=a.steps, warmup=a.warmup, lengths=lengths, lora_r=cfg.finetuning.lora_r)
-    n_tok = 7000 * cfg.finetuning.num_epochs * mean  # Spider train: 7000 examples
-    for shape in dict.fromkeys(r['shape'] for r in rows):  # the best LoRA speed of each shape (7B: the recipe)
-        if not (ok := [r for r in rows if r['shape'] == shape and r['method'] == 'lora' and 'error' not in r]): continue
-        b = max(ok, key=lambda r: r['tokens_per_s'])
-        print(f"{shape} LoRA: 7000 Spider examples × {cfg.finetuning.num_epochs:g} epochs × {mean:.0f} tokens = {n_tok / 1e6:.1f}M tokens → "
-              f"{projected_hours(b['tokens_per_s'], n_tok):.2f} h at {b['tokens_per_s']:,.0f} tok/s ({b['batch_size']}×{b['max_len']}, packing"
-              f" {'on' if b['packing'] else 'off'}, ckpt {'on' if b['grad_ckpt'] else 'off'})", flush=True)
+    rows = throughput_grid(shapes, default_grid, out, steps=steps, warmup=warmup, lengths=lengths, lora_r=lora_r)
+    for shape, b in _best_lora(rows).items(): print(_recipe_line(shape, b, epochs, mean), flush=True)
     return rows
+
+# %% ../nbs/04c_train_speed.ipynb #61ce94ab
+def _bench_train_parser():
+    "The `simplesql bench-train` argument parser."
+    p = command_parser('bench-train',
+                       'measure LoRA and full finetuning throughput (real tokens/s, MFU) on random-weight Llama shapes')
+    p.add_argument('--shapes', default='7b,smollm2-135m', help=f"comma-separated, of {', '.join(LLAMA_SHAPES)}")
+    p.add_argument('--lengths', default=None,
+                   help='JSON or JSONL file of example lengths in tokens (default: synthetic, mean 650)')
+    p.add_argument('--steps', type=int, default=20); p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--out', default=None, help='JSONL file each result is appended to as soon as it is measured')
+    return p
+
+# %% ../nbs/04c_train_speed.ipynb #f07d9fe7
+def bench_train_cmd(argv=None):
+    "Measure finetuning throughput on random-weight Llama shapes, and what it means for the recipe's hours."
+    a = _bench_train_parser().parse_args(argv)
+    cfg = load_config(a.config, a.overrides)
+    lengths = load_lengths(a.lengths) if a.lengths else synthetic_lengths()
+    return bench_train(a.shapes.split(','), lengths, a.steps, a.warmup, resolve_path(a.out) if a.out else None,
+                       cfg.finetuning.lora_r, cfg.finetuning.num_epochs)
