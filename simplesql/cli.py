@@ -50,23 +50,23 @@ def _print_usage():
 
 # %% ../nbs/06_cli.ipynb #64e2f688
 def _run_command(verb: str, args: list):
-    "Run the function of command `verb` on `args`; bad input stops with one line that says what to do."
+    "Run the function of command `verb` on `args`."
     mod, fn, _ = COMMANDS[verb]
-    try: getattr(importlib.import_module(mod), fn)(args)
+    getattr(importlib.import_module(mod), fn)(args)
+
+# %% ../nbs/06_cli.ipynb #8f6e5413
+def main(argv=None):
+    "Entry point of the `simplesql` command; bad input stops with one line that says what to do."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in (*COMMANDS, '-h', '--help'):
+        raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
+    try:
+        if not argv or argv[0] in ('-h', '--help'): _print_usage()
+        else: _run_command(argv[0], argv[1:])
     except BrokenPipeError:  # `simplesql config | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (ValueError, OSError) as e:  # bad input, or a path that is a folder: the message says what to do
         raise SystemExit(f"error: {e}")
-
-# %% ../nbs/06_cli.ipynb #8f6e5413
-def main(argv=None):
-    "Entry point of the `simplesql` command."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ('-h', '--help'):
-        _print_usage()
-        return 0
-    if argv[0] not in COMMANDS: raise SystemExit(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
-    _run_command(argv[0], argv[1:])
     return 0
 
 # %% ../nbs/06_cli.ipynb #3b3e8a19
