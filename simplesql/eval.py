@@ -581,16 +581,16 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 # %% ../nbs/03_eval.ipynb #8ec5f3a7
 def _score(todo: list[tuple], benchmark: str, out: Path|str|None, workers: int, timeout: float, budget: float,
-           chunk: int) -> dict:
-    "Result rows by id of the `(example, pred)` pairs `todo`, judged `chunk` at a time and appended to `out`."
-    new = {}
+           chunk: int) -> list[dict]:
+    "Result rows of the `(example, pred)` pairs `todo`, in order, judged `chunk` at a time and appended to `out`."
+    new = []
     off = (len(todo) <= chunk) or None  # None: the bar shows on a terminal only
     for i in tqdm(range(0, len(todo), chunk), desc=f'scoring {benchmark}', disable=off):
         part = todo[i:i + chunk]
         judged = execute_many([_job(e, p, timeout, budget) for e, p in part], workers, desc=None, fn=judge)
         rows = [score_example(e, p, j) for (e, p), j in zip(part, judged)]
         if out: write_jsonl(out, rows, append=True)
-        new.update((r['id'], r) for r in rows)
+        new += rows
     return new
 
 # %% ../nbs/03_eval.ipynb #9104dbdf
@@ -604,10 +604,12 @@ def evaluate(predictions, benchmark: str = 'spider', split: str = 'dev', data_ro
     source = Path(predictions).name if isinstance(predictions, (str, Path)) else 'the predictions'
     pairs = align_predictions(records, exs, source, limit, subset)
     benchmark = pairs[0][0].benchmark
-    saved = _saved_rows(out)
-    todo = [(e, p) for e, p in pairs if not (e.id in saved and _reusable(saved[e.id], e, p))]
-    new = _score(todo, benchmark, out, workers, timeout, budget, chunk)
-    df = _frame([new.get(e.id) or saved[e.id] for e, _ in pairs])
+    saved, asked = _saved_rows(out), Counter(e.id for e, _ in pairs)
+    # a question asked twice under one id (BIRD mini-dev 137, 138) is judged each time, never read back
+    reuse = lambda e, p: asked[e.id] == 1 and e.id in saved and _reusable(saved[e.id], e, p)
+    todo = [k for k, (e, p) in enumerate(pairs) if not reuse(e, p)]
+    new = dict(zip(todo, _score([pairs[k] for k in todo], benchmark, out, workers, timeout, budget, chunk)))
+    df = _frame([new[k] if k in new else saved[e.id] for k, (e, _) in enumerate(pairs)])
     return EvalResult(df, summarize(df), benchmark, Path(out) if out else None)
 
 # %% ../nbs/03_eval.ipynb #ed88f88d
