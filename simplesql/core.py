@@ -79,6 +79,8 @@ class EvaluationConfig:
     # seconds the comparison of two results may take (a backstop: reported apart when it fires)
     compare_budget: float = 30.0
     num_workers: int = 2
+    # decode inside the database's SQL grammar (chapter 00a): no table or column the database lacks
+    constrained: bool = False
 
 # %% ../nbs/00_core.ipynb #9420b16e
 @dataclass

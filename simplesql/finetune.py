@@ -12,6 +12,7 @@ from .core import *
 from .eval import Example, load_benchmark, example_messages
 from .download import drop_gguf_quantizer, hf_from_gguf
 from .ollama import hf_source, load_hf_tokenizer, load_hf_model
+from .predict import prompt_item
 
 # %% auto #0
 __all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
@@ -196,20 +197,20 @@ def bf16_with_adapter(cfg: Config, adapter_dir: Path|str):
     return PeftModel.from_pretrained(load_model(apply_overrides(cfg, ['finetuning.method=lora'])), str(adapter_dir))
 
 # %% ../nbs/04_finetune.ipynb #0b11fbd2
-def _write_prompts(cfg: Config, out_dir: Path, benchmark: str) -> Path:
-    "The evaluation prompts of `benchmark`'s dev split, as gzipped JSON lines in `out_dir`."
-    exs = load_benchmark(benchmark, 'dev', data_root(cfg))
-    prompts = [dict(id=e.id, messages=example_messages(e, cfg.benchmark)) for e in exs]
-    return write_jsonl(out_dir/f'{benchmark}.prompts.jsonl.gz', prompts)
+def _write_prompts(cfg: Config, out_dir: Path, name: str, exs: list[Example]|None = None) -> Path:
+    "The prompts (`prompt_item`s) of `exs`, default benchmark `name`'s dev split, as gzipped JSON lines in `out_dir`."
+    exs = load_benchmark(name, 'dev', data_root(cfg)) if exs is None else exs
+    return write_jsonl(out_dir/f'{name}.prompts.jsonl.gz', [prompt_item(e, cfg.benchmark) for e in exs])
 
 # %% ../nbs/04_finetune.ipynb #abce36d7
 def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'),
                  tokenizer=None) -> dict[str, Path]:
-    "Write train/valid records and evaluation prompts for `cfg` into `out_dir`."
+    "Write train/valid records, and prompts for the validation questions and `benchmarks`' dev, into `out_dir`."
     out_dir, tok = Path(out_dir), tokenizer or load_tokenizer(cfg)
     train, valid = train_valid_split(cfg)
     paths = {k: write_jsonl(out_dir/f'{k}.jsonl.gz', [sft_record(e, tok, cfg.benchmark) for e in exs])
              for k, exs in [('train', train), ('valid', valid)]}
+    paths['valid_prompts'] = _write_prompts(cfg, out_dir, 'valid', valid)  # to choose recipes on, not on dev
     for b in benchmarks: paths[b] = _write_prompts(cfg, out_dir, b)
     return paths
 

@@ -5,16 +5,24 @@
 # %% ../nbs/00a_grammar.ipynb #94771c10
 from __future__ import annotations
 import json, functools
+import numpy as np
+from fastcore.basics import patch
 from .core import *
 
 # %% auto #0
-__all__ = ['SPIDER_SQL_LARK', 'name_alternatives', 'sql_grammar', 'll_tokenizer', 'compile_grammar', 'grammar_accepts']
+__all__ = ['SPIDER_SQL_LARK', 'PROBE_SQL', 'name_alternatives', 'schema_names', 'sql_grammar', 'll_tokenizer', 'compile_grammar',
+           'grammar_accepts', 'allowed_tokens', 'GrammarLogitsProcessor', 'llama_ll_tokenizer', 'LlamaGrammarProcessor']
 
 # %% ../nbs/00a_grammar.ipynb #60873e6f
 def name_alternatives(names: list[str]) -> str:
     "A Lark alternation of `names`: case-insensitive, bare or quoted as SQLite allows (double quotes, backticks, brackets)."
     forms = lambda n: [json.dumps(n), json.dumps(f'"{n}"'), json.dumps(f'`{n}`'), json.dumps(f'[{n}]')]
     return ' | '.join(f + 'i' for n in sorted(set(names), key=lambda n: (-len(n), n)) for f in forms(n))
+
+# %% ../nbs/00a_grammar.ipynb #37fc604c
+def schema_names(schema: Schema) -> dict[str, list[str]]:
+    "`{table: [column, …]}` of `schema`, in the database's order."
+    return {t.name: [c.name for c in t.columns] for t in schema.tables}
 
 # %% ../nbs/00a_grammar.ipynb #a6db7b1a
 SPIDER_SQL_LARK = r"""
@@ -26,7 +34,7 @@ select_stmt: core order? limit? | "(" query ")"
 core: "SELECT"i DISTINCT? sel_list "FROM"i from_list where? group? having?
 DISTINCT: /distinct/i
 sel_list: sel_item ("," sel_item)*
-sel_item: expr (AS alias)? | "*" | table_ref "." "*"
+sel_item: expr (AS out_alias)? | "*" | qual "." "*"
 AS: /as/i
 from_list: source (join_op source join_cond?)* | source ("," source)*
 join_op: "," | /((left|inner|cross)\s+(outer\s+)?)?join/i
@@ -56,7 +64,8 @@ column: (qual ".")? col_name
 qual: table_ref | alias
 table_ref: {tables}
 col_name: {columns}
-alias: /[A-Za-z_][A-Za-z0-9_]*/
+alias: /t[0-9]+|[a-z][a-z0-9]?/i
+out_alias: /[A-Za-z_][A-Za-z0-9_]*/
 literal: NUMBER | STRING | "NULL"i
 NUMBER: /[0-9]+(\.[0-9]+)?/
 STRING: /'([^']|'')*'/ | /"[^"]*"/
@@ -64,18 +73,29 @@ STRING: /'([^']|'')*'/ | /"[^"]*"/
 """
 
 # %% ../nbs/00a_grammar.ipynb #0191a64e
-def sql_grammar(schema: Schema) -> str:
-    "The Lark grammar of Spider-class SQL over `schema`'s tables and columns (llguidance's dialect)."
-    cols = [c.name for t in schema.tables for c in t.columns]
-    return SPIDER_SQL_LARK.format(tables=name_alternatives([t.name for t in schema.tables]),
-                                  columns=name_alternatives(cols))
+def sql_grammar(schema: Schema|dict) -> str:
+    "The Lark grammar of Spider-class SQL over the tables and columns of `schema` (a `Schema` or `schema_names`' dict)."
+    names = schema if isinstance(schema, dict) else schema_names(schema)
+    return SPIDER_SQL_LARK.format(tables=name_alternatives(list(names)),
+                                  columns=name_alternatives([c for cols in names.values() for c in cols]))
+
+# %% ../nbs/00a_grammar.ipynb #0c0ea2eb
+PROBE_SQL = 'SELECT count(*) FROM "T1" WHERE a = \'é\';'  # a tokenizer view must decode this as the tokenizer does
 
 # %% ../nbs/00a_grammar.ipynb #756506e0
 @functools.lru_cache(maxsize=8)
-def ll_tokenizer(tokenizer):
-    "llguidance's view of a Hugging Face fast `tokenizer` (cached: building it takes about a second)."
-    import llguidance.hf
-    return llguidance.hf.from_tokenizer(tokenizer)
+def ll_tokenizer(tokenizer, eos: tuple[int, ...]|None = None):
+    "llguidance's view of a Hugging Face fast `tokenizer`, ending at `eos` (default: its EOS; cached, it takes ~1 s)."
+    import copy, llguidance
+    from tokenizers import decoders
+    bt = copy.copy(tokenizer.backend_tokenizer); bt.no_padding(); bt.no_truncation()
+    if type(bt.pre_tokenizer).__name__ == 'ByteLevel': bt.decoder = decoders.ByteLevel()  # see below
+    lt = llguidance.LLTokenizer(bt.to_str(), eos_token=list(eos) if eos else tokenizer.eos_token_id)
+    ids = tokenizer(PROBE_SQL, add_special_tokens=False)['input_ids']
+    if lt.decode_str(ids).strip() != tokenizer.decode(ids).strip():
+        raise ValueError(f"llguidance reads this tokenizer wrongly ({lt.dbg_tokens(ids)[:60]}…): "
+                         "constrained decoding cannot use it; turn evaluation.constrained off")
+    return lt
 
 # %% ../nbs/00a_grammar.ipynb #34b28867
 @functools.lru_cache(maxsize=256)
@@ -93,3 +113,66 @@ def grammar_accepts(grammar: str, sql: str, tokenizer) -> bool:
     m = llguidance.LLMatcher(ll_tokenizer(tokenizer), compile_grammar(grammar))
     ids = tokenizer(sql, add_special_tokens=False)['input_ids']
     return m.validate_tokens(ids) == len(ids) and m.consume_tokens(ids) and m.is_accepting()
+
+# %% ../nbs/00a_grammar.ipynb #a9d0ef81
+def allowed_tokens(bitmask, n_vocab: int):
+    "Boolean `(batch, n_vocab)` torch tensor of the tokens an int32 llguidance `bitmask` `(batch, words)` allows."
+    import torch
+    bits = torch.arange(32, dtype=torch.int32, device=bitmask.device)
+    ok = ((bitmask.unsqueeze(-1) >> bits) & 1).flatten(1).bool()
+    return torch.nn.functional.pad(ok, (0, max(0, n_vocab - ok.shape[1])))[:, :n_vocab]  # tokens past the mask: no
+
+# %% ../nbs/00a_grammar.ipynb #5e8c6960
+class GrammarLogitsProcessor:
+    "A transformers logits processor keeping row i of a batch inside Lark grammar `grammars[i]` (None: left free)."
+    def __init__(self, grammars: list[str|None], tokenizer, eos: list[int]|None = None):
+        import llguidance
+        lt = ll_tokenizer(tokenizer, tuple(eos) if eos else None)
+        self.matchers = [llguidance.LLMatcher(lt, compile_grammar(g)) if g else None for g in grammars]
+        self.executor, self.n_vocab, self.start = llguidance.LLExecutor(), lt.vocab_size, None
+
+# %% ../nbs/00a_grammar.ipynb #940add31
+@patch
+def __call__(self: GrammarLogitsProcessor, input_ids, scores):
+    "Feed each row's last token to its matcher, then set `scores` `(batch, vocab)` of forbidden tokens to -inf."
+    import torch, llguidance.numpy as lln
+    if self.start is None: self.start = input_ids.shape[1]  # the first call sees the prompt only
+    else:
+        for m, t in zip(self.matchers, input_ids[:, -1].tolist()):
+            if m and not m.is_stopped() and not m.is_error(): m.consume_token(t)
+    live = [(m, i) for i, m in enumerate(self.matchers) if m and not m.is_error()]
+    if not live: return scores
+    mask = lln.allocate_token_bitmask(len(self.matchers), self.n_vocab)
+    lln.fill_next_token_bitmask_par(self.executor, live, mask)
+    rows = torch.tensor([i for _, i in live], device=scores.device)
+    ok = allowed_tokens(torch.from_numpy(mask).to(scores.device)[rows], scores.shape[1])
+    scores = scores.clone()
+    scores[rows] = scores[rows].masked_fill(~ok, float('-inf'))
+    return scores
+
+# %% ../nbs/00a_grammar.ipynb #970c0d0c
+@functools.lru_cache(maxsize=4)
+def llama_ll_tokenizer(llm):
+    "llguidance's view of the vocabulary of a `llama_cpp.Llama` (cached, it takes ~0.5 s)."
+    import llama_cpp, llguidance.llamacpp
+    return llguidance.llamacpp.lltokenizer_from_vocab(llama_cpp.llama_model_get_vocab(llm.model))
+
+# %% ../nbs/00a_grammar.ipynb #336b1e52
+class LlamaGrammarProcessor:
+    "A llama-cpp-python logits processor keeping one answer of `llm` inside Lark `grammar`."
+    def __init__(self, grammar: str, llm):
+        import llguidance
+        self.matcher, self.start = llguidance.LLMatcher(llama_ll_tokenizer(llm), compile_grammar(grammar)), None
+
+# %% ../nbs/00a_grammar.ipynb #66865a0b
+@patch
+def __call__(self: LlamaGrammarProcessor, input_ids, scores):
+    "Feed the last of `input_ids` to the matcher, then set `scores` `(n_vocab,)` of forbidden tokens to -inf."
+    m = self.matcher
+    if self.start is None: self.start = len(input_ids)  # the first call sees the prompt only
+    elif len(input_ids) > self.start and not m.is_stopped(): m.consume_token(int(input_ids[-1]))
+    if m.is_error(): return scores
+    bits = np.unpackbits(np.frombuffer(m.compute_bitmask(), np.uint8), bitorder='little')[:len(scores)]
+    ok = np.zeros(len(scores), bool); ok[:len(bits)] = bits
+    scores[~ok] = -np.inf
+    return scores

@@ -12,13 +12,15 @@ import httpx, ollama, pydantic
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
 from .core import *
+from .grammar import GrammarLogitsProcessor, LlamaGrammarProcessor
 
 # %% auto #0
 __all__ = ['SQL_STOP', 'MODELFILE_COMMANDS', 'bundled_model', 'Prediction', 'make_prediction', 'gen_options', 'load_gguf',
-           'llama_chat', 'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'generate', 'hf_source',
-           'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop', 'OllamaError', 'server_down',
-           'server_version', 'has_model', 'pull_model', 'modelfile_parameter', 'parse_modelfile', 'create_model',
-           'ensure_model', 'to_ollama_options', 'OllamaBackend', 'model_gguf', 'make_backend']
+           'llama_chat', 'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'grammar_options',
+           'generate', 'hf_source', 'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop',
+           'OllamaError', 'server_down', 'server_version', 'has_model', 'pull_model', 'modelfile_parameter',
+           'parse_modelfile', 'create_model', 'ensure_model', 'to_ollama_options', 'OllamaBackend', 'model_gguf',
+           'make_backend']
 
 # %% ../nbs/02_ollama.ipynb #78257991
 def bundled_model() -> Path:
@@ -73,12 +75,14 @@ def load_gguf(path: str, n_ctx: int = 4096, n_threads: int|None = None, seed: in
     with _LLAMA_LOCK: return _llama(str(path), n_ctx, n_threads, seed)
 
 # %% ../nbs/02_ollama.ipynb #6e467dfc
-def llama_chat(llm, messages: list[dict], options: dict, stream: bool = False):
-    "llama.cpp's chat completion of `messages` with our `options` (see `gen_options`)."
+def llama_chat(llm, messages: list[dict], options: dict, stream: bool = False, grammar: str|None = None):
+    "llama.cpp's chat completion of `messages` with our `options` (see `gen_options`), inside Lark `grammar` if given."
+    from llama_cpp import LogitsProcessorList
     o = options
     return llm.create_chat_completion(messages, temperature=o.get('temperature', 0.0), seed=o.get('seed'),
         max_tokens=o.get('max_tokens'), stop=o.get('stop') or None, repeat_penalty=o.get('repeat_penalty', 1.0),
-        top_k=o.get('top_k', 40), top_p=o.get('top_p', 0.95), stream=stream)
+        top_k=o.get('top_k', 40), top_p=o.get('top_p', 0.95), stream=stream,
+        logits_processor=LogitsProcessorList([LlamaGrammarProcessor(grammar, llm)]) if grammar else None)
 
 # %% ../nbs/02_ollama.ipynb #8b9d18ab
 class LlamaCppBackend:
@@ -95,20 +99,21 @@ class LlamaCppBackend:
 
 # %% ../nbs/02_ollama.ipynb #09e5f5a9
 @patch
-def chat(self: LlamaCppBackend, messages: list[dict]) -> Prediction:
-    "Generate the answer to one prompt."
+def chat(self: LlamaCppBackend, messages: list[dict], grammar: str|None = None) -> Prediction:
+    "Generate the answer to one prompt (inside Lark `grammar` if given: see chapter 00a)."
     with _LLAMA_LOCK:
         t = time.perf_counter()
-        r = llama_chat(self.llm, messages, self.options)
+        r = llama_chat(self.llm, messages, self.options, grammar=grammar)
         dt = time.perf_counter() - t
     return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'],
                            r['usage']['completion_tokens'])
 
 # %% ../nbs/02_ollama.ipynb #b8a6f849
 @patch
-def generate_batch(self: LlamaCppBackend, prompts: list[list[dict]]) -> list[Prediction]:
-    "Generate one prompt after the other."
-    return [self.chat(m) for m in prompts]
+def generate_batch(self: LlamaCppBackend, prompts: list[list[dict]], grammars: list[str|None]|None = None
+                   ) -> list[Prediction]:
+    "Generate one prompt after the other, prompt i inside `grammars[i]` where given."
+    return [self.chat(m, g) for m, g in zip(prompts, grammars or [None] * len(prompts))]
 
 # %% ../nbs/02_ollama.ipynb #8e0adf50
 def prompt_key(model_id: str, messages: list[dict], options: dict) -> str:
@@ -152,12 +157,18 @@ def cache_path(cfg: Config|None = None) -> Path:
     "The predictions cache file: `predictions.jsonl` in `paths.cache`."
     return resolve_path((cfg or Config()).paths.cache)/'predictions.jsonl'
 
+# %% ../nbs/02_ollama.ipynb #de314194
+def grammar_options(options: dict, grammar: str|None) -> dict:
+    "`options` for the cache key of a generation inside `grammar` (None: `options` unchanged)."
+    return options if grammar is None else {**options, 'grammar': hashlib.sha256(grammar.encode()).hexdigest()}
+
 # %% ../nbs/02_ollama.ipynb #17a9638f
 def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str|None = None,
-             progress: bool = True) -> list[Prediction]:
-    "One `Prediction` per prompt from `backend`, reusing and filling `cache`."
+             progress: bool = True, grammars: list[str|None]|None = None) -> list[Prediction]:
+    "One `Prediction` per prompt from `backend` (prompt i inside Lark `grammars[i]` if given), reusing and filling `cache`."
     if cache is not None and not isinstance(cache, PredictionCache): cache = PredictionCache(cache)
-    keys = [prompt_key(backend.model_id, m, backend.options) for m in prompts]
+    gs = grammars or [None] * len(prompts)
+    keys = [prompt_key(backend.model_id, m, grammar_options(backend.options, g)) for m, g in zip(prompts, gs)]
     done = {k: cache.get(k) for k in set(keys) if cache is not None and k in cache}
     todo = {}
     for i, k in enumerate(keys):
@@ -168,7 +179,8 @@ def generate(prompts: list[list[dict]], backend, cache: PredictionCache|Path|str
     with tqdm(total=len(todo), desc=backend.model_id, disable=(not progress or not todo) or None) as bar:
         for s in range(0, len(todo), bs):
             chunk = todo[s:s+bs]
-            for (k, _), pred in zip(chunk, backend.generate_batch([prompts[i] for _, i in chunk])):
+            kw = {} if grammars is None else dict(grammars=[gs[i] for _, i in chunk])  # backends without grammars too
+            for (k, _), pred in zip(chunk, backend.generate_batch([prompts[i] for _, i in chunk], **kw)):
                 done[k] = pred
                 if cache is not None: cache.add(k, pred, backend.model_id)
             bar.update(len(chunk))
@@ -249,8 +261,9 @@ def _prediction(self: TransformersBackend, n_prompt: int, new_tokens, latency: f
 
 # %% ../nbs/02_ollama.ipynb #a635dbbe
 @patch
-def generate_batch(self: TransformersBackend, prompts: list[list[dict]]) -> list[Prediction]:
-    "Generate a batch of prompts at once (latency is the batch's time shared out)."
+def generate_batch(self: TransformersBackend, prompts: list[list[dict]], grammars: list[str|None]|None = None
+                   ) -> list[Prediction]:
+    "Generate a batch of prompts at once, prompt i inside `grammars[i]` where given (latency: the batch's time shared)."
     import torch
     self.load(); o = self.options
     texts = [render_prompt(m, self.tok) for m in prompts]
@@ -258,12 +271,14 @@ def generate_batch(self: TransformersBackend, prompts: list[list[dict]]) -> list
     enc = self.tok(texts, return_tensors='pt', padding=True).to(self.device)
     torch.manual_seed(o.get('seed', 0))
     sample = (o.get('temperature') or 0) > 0  # greedy at temperature 0, sampling (candidates) above it
+    eos = self.model.generation_config.eos_token_id
+    procs = [GrammarLogitsProcessor(grammars, self.tok, eos if isinstance(eos, list) else [eos])] if any(grammars or []) else []
     t = time.perf_counter()
     with torch.no_grad():
         out = self.model.generate(**enc, max_new_tokens=o.get('max_tokens', 256), do_sample=sample,
                                   temperature=o['temperature'] if sample else None,
                                   top_p=o.get('top_p') if sample else None, top_k=None,
-                                  stop_strings=o.get('stop') or None, tokenizer=self.tok,
+                                  stop_strings=o.get('stop') or None, tokenizer=self.tok, logits_processor=procs,
                                   pad_token_id=self.tok.pad_token_id, repetition_penalty=o.get('repeat_penalty', 1.0))
     dt = (time.perf_counter() - t) / len(prompts)
     return [self._prediction(enc.attention_mask[i].sum().item(), out[i, enc.input_ids.shape[1]:], dt)
@@ -454,8 +469,11 @@ def chat(self: OllamaBackend, messages: list[dict]) -> Prediction:
 
 # %% ../nbs/02_ollama.ipynb #14f77893
 @patch
-def generate_batch(self: OllamaBackend, prompts: list[list[dict]]) -> list[Prediction]:
-    "Generate `prompts` with up to `concurrency` requests in flight."
+def generate_batch(self: OllamaBackend, prompts: list[list[dict]], grammars: list[str|None]|None = None
+                   ) -> list[Prediction]:
+    "Generate `prompts` with up to `concurrency` requests in flight (no grammars: Ollama's API takes JSON schemas)."
+    if any(grammars or []): raise ValueError("evaluation.constrained needs the llamacpp or transformers backend: "
+                                             "Ollama's API constrains to JSON schemas, not SQL grammars")
     self.check()
     with ThreadPoolExecutor(max(1, self.concurrency)) as pool: return list(pool.map(self.chat, prompts))
 

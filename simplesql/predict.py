@@ -7,12 +7,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from .core import *
+from .grammar import sql_grammar, schema_names
 from .ollama import make_backend, generate, cache_path
 from .eval import Example, load_benchmark, example_messages, open_readonly, execute_sql, remove_distinct
 
 # %% auto #0
-__all__ = ['prediction_row', 'generate_predictions', 'execution_results', 'choose_by_execution', 'generation_items',
-           'generate_cmd']
+__all__ = ['prediction_row', 'generate_predictions', 'execution_results', 'choose_by_execution', 'prompt_item', 'item_grammars',
+           'generation_items', 'generate_cmd']
 
 # %% ../nbs/03a_predict.ipynb #e2d17592
 def prediction_row(qid: str, p) -> dict:
@@ -22,14 +23,15 @@ def prediction_row(qid: str, p) -> dict:
 
 # %% ../nbs/03a_predict.ipynb #6b03cc23
 def generate_predictions(cfg: Config, ids: list[str], prompts: list[list[dict]], samples: int = 0,
-                         temperature: float = 0.7, backend=None) -> list[dict]:
-    "Greedy prediction (and `samples` candidates sampled at `temperature`) for each prompt, as `prediction_row`s."
+                         temperature: float = 0.7, backend=None, grammars: list[str]|None = None) -> list[dict]:
+    "Greedy prediction (and `samples` candidates sampled at `temperature`) per prompt, inside `grammars` if given."
     backend = backend or make_backend(cfg)
-    rows = [prediction_row(i, p) for i, p in zip(ids, generate(prompts, backend, cache=cache_path(cfg)))]
+    gen = lambda: generate(prompts, backend, cache=cache_path(cfg), grammars=grammars)
+    rows = [prediction_row(i, p) for i, p in zip(ids, gen())]
     base = dict(backend.options)
     for k in range(samples):  # a seed per pass, so that the passes differ
         backend.options = {**base, 'temperature': temperature, 'seed': base.get('seed', 0) + 1 + k}
-        for r, p in zip(rows, generate(prompts, backend, cache=cache_path(cfg))): r['candidates'].append(p.sql)
+        for r, p in zip(rows, gen()): r['candidates'].append(p.sql)
     backend.options = base
     return rows
 
@@ -51,12 +53,26 @@ def choose_by_execution(ex: Example, candidates: list[str], strategy: str = 'vot
     votes = Counter(key(r) for _, r in ok)
     return max(ok, key=lambda cr: votes[key(cr[1])])[0]
 
+# %% ../nbs/03a_predict.ipynb #9f9e9284
+def prompt_item(ex: Example, bench: BenchmarkConfig|None = None) -> dict:
+    "`{id, messages, tables}` of one question: its chat prompt and its database's `{table: [column, …]}`."
+    return dict(id=ex.id, messages=example_messages(ex, bench), tables=schema_names(ex.schema))
+
+# %% ../nbs/03a_predict.ipynb #c7ed345b
+def item_grammars(cfg: Config, items: list[dict]) -> list[str]|None:
+    "Each item's SQL grammar (chapter 00a) when `evaluation.constrained` is on, else None."
+    if not cfg.evaluation.constrained: return None
+    if missing := [i['id'] for i in items if 'tables' not in i]:
+        raise ConfigError(f"evaluation.constrained needs each prompt's table names, which {len(missing)} prompts lack "
+                          f"(e.g. {missing[0]}): write the prompts file again with `simplesql prepare-data`")
+    return [sql_grammar(i['tables']) for i in items]
+
 # %% ../nbs/03a_predict.ipynb #a8ba60c6
 def generation_items(cfg: Config, prompts_file: str|None = None) -> list[dict]:
-    "`{id, messages}` per question, from a `prepare-data` prompts file or the benchmark (the first `benchmark.limit`)."
+    "`prompt_item`s per question, from a `prepare-data` prompts file or the benchmark (the first `benchmark.limit`)."
     if prompts_file: return read_jsonl(prompts_file)[:cfg.benchmark.limit]
     exs = load_benchmark(cfg.benchmark.name, cfg.benchmark.split, data_root(cfg), cfg.benchmark.limit)
-    return [dict(id=e.id, messages=example_messages(e, cfg.benchmark)) for e in exs]
+    return [prompt_item(e, cfg.benchmark) for e in exs]
 
 # %% ../nbs/03a_predict.ipynb #71ba13f8
 def generate_cmd(argv=None):
@@ -68,7 +84,8 @@ def generate_cmd(argv=None):
     p.add_argument('--temperature', type=float, default=0.7)
     a = p.parse_args(argv); cfg = load_config(a.config, a.overrides)
     items, t = generation_items(cfg, a.prompts), time.time()
-    rows = generate_predictions(cfg, [i['id'] for i in items], [i['messages'] for i in items], a.samples, a.temperature)
+    rows = generate_predictions(cfg, [i['id'] for i in items], [i['messages'] for i in items], a.samples, a.temperature,
+                                grammars=item_grammars(cfg, items))
     write_jsonl(a.out, rows); dt = time.time() - t
     tokens = sum(r['completion_tokens'] for r in rows) / max(len(rows), 1)
     print(f"{len(rows)} questions in {dt:.0f} s ({len(rows) / dt:.2f}/s), {tokens:.0f} tokens each → {a.out}")

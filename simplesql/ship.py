@@ -15,7 +15,8 @@ from .ollama import (SQL_STOP, LlamaCppBackend, OllamaBackend, create_model, gen
 from .server import OllamaAPIServer
 from .eval import (Example, EvalResult, load_spider, spread_sample, example_messages, evaluate, open_readonly,
                             execute_sql, benchmark_prompt_cmd)
-from .predict import choose_by_execution
+from .predict import choose_by_execution, prompt_item, item_grammars
+from .grammar import sql_grammar
 
 # %% auto #0
 __all__ = ['SHIPPED_QUANT', 'SAMPLE_SIZE', 'SAMPLE_SEED', 'TRAINING_FORMAT', 'FIDELITY_FORMS', 'package_file', 'shipped_adapter',
@@ -250,7 +251,9 @@ def quickstart(cfg: Config, base: bool = False, spider_dev: bool = False, n: int
     log(f"model {gguf.name} | llama.cpp in-process | {len(exs)} Spider dev questions ({_hardness_mix(exs)}) "
         f"from {len({e.db_id for e in exs})} databases")
     t1 = time.time(); backend = LlamaCppBackend(gguf, gen_options(cfg))
-    preds = generate([example_messages(e, cfg.benchmark) for e in exs], backend, progress=sys.stderr.isatty())
+    items = [prompt_item(e, cfg.benchmark) for e in exs]
+    preds = generate([i['messages'] for i in items], backend, progress=sys.stderr.isatty(),
+                     grammars=item_grammars(cfg, items))
     per_q = (time.time() - t1) / max(len(exs), 1)
     out = Path(out or resolve_path(cfg.paths.results)/'quickstart'/'spider.eval.jsonl')
     if out.exists(): out.unlink()
@@ -342,12 +345,12 @@ def ask_messages(db: Path|str, question: str, count_tokens=len, budget: int = 38
     return build_messages(question.strip(), schema_prompt(schema, question, 'compact', value_hints=True))
 
 # %% ../nbs/04b_ship.ipynb #8d5be9fe
-def _candidates(backend, msgs: list[dict], samples: int, temperature: float) -> list[str]:
-    "The greedy SQL for `msgs`, then `samples` sampled ones, each with the next seed."
-    base, cands = dict(backend.options), [backend.chat(msgs).sql]
+def _candidates(backend, msgs: list[dict], samples: int, temperature: float, grammar: str|None = None) -> list[str]:
+    "The greedy SQL for `msgs`, then `samples` sampled ones, each with the next seed (inside `grammar` if given)."
+    base, cands = dict(backend.options), [backend.chat(msgs, grammar).sql]
     for k in range(samples):
         backend.options = {**base, 'temperature': temperature, 'seed': base.get('seed', 0) + 1 + k}
-        cands.append(backend.chat(msgs).sql)
+        cands.append(backend.chat(msgs, grammar).sql)
     return cands
 
 # %% ../nbs/04b_ship.ipynb #a1108165
@@ -365,8 +368,9 @@ def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, 
     backend = LlamaCppBackend(gguf or shipped_gguf(cfg=cfg), gen_options(cfg))
     count = lambda s: len(backend.llm.tokenize(s.encode(), add_bos=False))
     msgs = ask_messages(db, question, count, cfg.evaluation.num_ctx - cfg.evaluation.max_new_tokens - 64)
-    t0 = time.time(); cands = _candidates(backend, msgs, samples, temperature)
-    schema = schema_from_sqlite(db); sql = cands[0]
+    schema = schema_from_sqlite(db)
+    grammar = sql_grammar(schema) if cfg.evaluation.constrained else None
+    t0 = time.time(); cands = _candidates(backend, msgs, samples, temperature, grammar); sql = cands[0]
     if samples: sql = choose_by_execution(Example('ask', schema.db_id, question, '', schema, db_path=Path(db)), cands)
     res = _run_readonly(db, sql, cfg.evaluation.query_timeout, max_rows)
     return dict(sql=sql, columns=res.columns, rows=res.rows, error=res.error, candidates=cands,
@@ -447,7 +451,7 @@ def _answer_rows(exs: list[Example], preds) -> list[dict]:
 # %% ../nbs/04b_ship.ipynb #04b8e357
 def run_form(form: str, exs: list[Example], out: Path|str, cfg: Config, adapter: Path|str|None = None,
              n_threads: int|None = None, chunk: int = 16) -> Path:
-    "Greedy answers (raw text, SQL) of the shipped model in `form` to `exs`, appended to JSONL `out`; a rerun resumes."
+    "Greedy answers of the shipped model in `form` to `exs` (inside their grammars if `evaluation.constrained`), appended\n    to JSONL `out`; a rerun resumes."
     out = Path(out); done = {r['id'] for r in read_jsonl(out)} if out.exists() else set()
     todo = [e for e in exs if e.id not in done]
     if not todo: return out
@@ -456,7 +460,8 @@ def run_form(form: str, exs: list[Example], out: Path|str, cfg: Config, adapter:
         backend = form_backend(form, gguf, cfg, stack, n_threads)
         for i in range(0, len(todo), chunk):
             part = todo[i:i + chunk]
-            preds = generate([example_messages(e, cfg.benchmark) for e in part], backend, progress=False)
+            items = [prompt_item(e, cfg.benchmark) for e in part]
+            preds = generate([i['messages'] for i in items], backend, progress=False, grammars=item_grammars(cfg, items))
             write_jsonl(out, _answer_rows(part, preds), append=True)
     return out
 
