@@ -6,9 +6,10 @@ by-database validation split of Spider train (where the choice is made) and on S
     python nbs/scripts/constrained.py cpu-speed results/smollm2-135m-constrained N     # → cpu_speed.json
 
 GPU_OUT holds `free/` and `constrained/` folders of `simplesql generate` outputs (nbs/scripts/gpu/session5.sh): SPLIT.jsonl
-(greedy) and SPLIT.sampleK.jsonl (T 0.8, seed K), SPLIT spider (dev) or valid. `build` merges each mode's greedy answers
+(greedy) and SPLIT.sampleK.jsonl (T 0.8, seed K; 8 free passes, 16 constrained), SPLIT spider (dev) or valid. `build` merges each mode's greedy answers
 and passes into MODE/SPLIT.samples.jsonl (the greedy row, its candidates the passes' answers); `score` runs the scorer on
-the greedy answers and on the answer chosen by execution among the greedy one and the 8 samples (`choose_by_execution`),
+the greedy answers and on the answer chosen by execution among the greedy one and the first 8 samples, and for the constrained answers all
+16 (`choose_by_execution`),
 with McNemar's test against the row each builds on, and counts the execution errors the grammar is meant to remove.
 The CPU rows (the shipped Q8_0 GGUF in llama.cpp, results/export_fidelity/q8_0*.jsonl) are scored the same way; their
 answers were made on different machines, so their cost is measured apart: `cpu-speed` answers the first N executable
@@ -23,13 +24,13 @@ from simplesql.compare import merge_sampled_passes, mcnemar
 from simplesql.predict import choose_by_execution
 from simplesql.finetune import train_valid_split
 
-MODES, SPLITS, PASSES = ('free', 'constrained'), ('valid', 'spider'), 8
+MODES, SPLITS, PASSES = ('free', 'constrained'), ('valid', 'spider'), {'free': 8, 'constrained': 16}
 
 def build(gpu: Path, run: Path):
     for mode in MODES:
         (run/mode).mkdir(parents=True, exist_ok=True)
         for split in SPLITS:
-            merge_sampled_passes(gpu/mode/f'{split}.jsonl', [gpu/mode/f'{split}.sample{k}.jsonl' for k in range(1, PASSES + 1)],
+            merge_sampled_passes(gpu/mode/f'{split}.jsonl', [gpu/mode/f'{split}.sample{k}.jsonl' for k in range(1, PASSES[mode] + 1)],
                                  run/mode/f'{split}.samples.jsonl')
 
 def verdicts(sqls: list[str], exs: list) -> dict:
@@ -59,13 +60,16 @@ def score(run: Path):
             recs = read_jsonl(run/mode/f'{split}.samples.jsonl')
             assert [r['id'] for r in recs] == [e.id for e in exs[split]], (mode, split)
             res[mode, 'greedy'] = verdicts([r['sql'] for r in recs], exs[split])
-            voted = [choose_by_execution(byid[r['id']], [r['sql'], *r['candidates']], 'vote', cfg.evaluation.query_timeout)
-                     for r in recs]
-            res[mode, 'vote9'] = verdicts(voted, exs[split])
+            for n in sorted({8, PASSES[mode]}):  # the vote over the greedy answer and the first n samples
+                voted = [choose_by_execution(byid[r['id']], [r['sql'], *r['candidates'][:n]], 'vote',
+                                             cfg.evaluation.query_timeout) for r in recs]
+                res[mode, f'vote{n + 1}'] = verdicts(voted, exs[split])
         rows.append(row('greedy', res['free', 'greedy']))
         rows.append(row('+ constraint', res['constrained', 'greedy'], ('greedy', res['free', 'greedy'])))
         rows.append(row('+ vote over 9', res['free', 'vote9'], ('greedy', res['free', 'greedy'])))
         rows.append(row('+ constraint and vote over 9', res['constrained', 'vote9'], ('+ vote over 9', res['free', 'vote9'])))
+        rows.append(row('+ constraint and vote over 17', res['constrained', 'vote17'],
+                        ('+ constraint and vote over 9', res['constrained', 'vote9'])))
         out[split] = rows
     fid = project_root()/'results'/'export_fidelity'
     dev = [e for e in exs['spider'] if e.db_path]

@@ -3,7 +3,7 @@
 # smollm2-135m-spider, bf16) merged into the bundled Q4_1 base as transformers loads it, then greedy and sampled
 # answers with and without the schema grammar (`evaluation.constrained`, chapter 00a) on Spider dev and on the
 # by-database validation split of Spider train (352 questions of 8 databases, `prepare-data`'s valid.prompts).
-# `bash nbs/scripts/gpu/session5.sh I|T|P|C|F`; the calls are listed at the end.
+# `bash nbs/scripts/gpu/session5.sh I|T|P|C|F|V`; the calls are listed at the end.
 set -u
 . "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 R=$C/results/smollm2-135m-lora/config.yaml  # the LoRA run's prompts and decoding (batch 256, 160 new tokens)
@@ -39,7 +39,10 @@ merge_and_save(PeftModel.from_pretrained(base, '$W/adapter'), load_hf_tokenizer(
   C)  one constrained spider 0 & one constrained valid 0 & wait
       for k in $(seq 1 8); do one constrained spider $k & one constrained valid $k & done; wait ;;
   F)  for k in $(seq 1 8); do one free spider $k & one free valid $k & done; wait ;;
-  *) echo "usage: session5.sh I|T|P|C|F"; exit 2 ;;
+  V)  # at the end of the session, on a third machine (calls 1-3 and I again): passes 9-16 inside the grammar, for the
+      # vote over 17 of the chosen recipe (16 processes at most: 18 ran the card out of memory)
+      for k in $(seq 9 16); do one constrained spider $k & one constrained valid $k & done; wait ;;
+  *) echo "usage: session5.sh I|T|P|C|F|V"; exit 2 ;;
 esac
 echo "stream ${1} done"
 
