@@ -158,8 +158,8 @@ def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = N
     if out.exists(): return out
     if model: cfg = apply_overrides(cfg, [f'model.name={model}', 'model.gguf_file=null'])
     exs = load_benchmark(benchmark, 'dev', data_root(cfg), cfg.benchmark.limit)
-    items = [prompt_item(e, cfg.benchmark) for e in exs]
-    rows = generate_predictions(cfg, [e.id for e in exs], [i['messages'] for i in items], grammars=item_grammars(cfg, items))
+    msgs, grammars = prompts_and_grammars(cfg, exs)
+    rows = generate_predictions(cfg, [e.id for e in exs], msgs, grammars=grammars)
     return write_jsonl(out, rows)
 
 # %% ../nbs/05_compare.ipynb #4edfe3eb

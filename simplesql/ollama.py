@@ -252,9 +252,15 @@ def cut_at_stop(text: str, stop: list[str]|None) -> str:
 
 # %% ../nbs/02_ollama.ipynb #cb6307f8
 @patch
+def _eos_ids(self: TransformersBackend) -> list[int]:
+    "The ids that end an answer in the model's generation config (one id or a list there)."
+    e = self.model.generation_config.eos_token_id
+    return e if isinstance(e, list) else [e]
+
+# %% ../nbs/02_ollama.ipynb #254daf17
+@patch
 def _prediction(self: TransformersBackend, n_prompt: int, new_tokens, latency: float) -> Prediction:
-    ids, gen_eos = new_tokens.tolist(), self.model.generation_config.eos_token_id
-    eos = {self.tok.eos_token_id, self.tok.pad_token_id, *(gen_eos if isinstance(gen_eos, list) else [gen_eos])}
+    ids, eos = new_tokens.tolist(), {self.tok.eos_token_id, self.tok.pad_token_id, *self._eos_ids()}
     n = next((i for i, t in enumerate(ids) if t in eos), len(ids))
     text = cut_at_stop(self.tok.decode(ids[:n], skip_special_tokens=True), self.options.get('stop'))
     return make_prediction(text, latency, n_prompt, n)
@@ -271,8 +277,7 @@ def generate_batch(self: TransformersBackend, prompts: list[list[dict]], grammar
     enc = self.tok(texts, return_tensors='pt', padding=True).to(self.device)
     torch.manual_seed(o.get('seed', 0))
     sample = (o.get('temperature') or 0) > 0  # greedy at temperature 0, sampling (candidates) above it
-    eos = self.model.generation_config.eos_token_id
-    procs = [GrammarLogitsProcessor(grammars, self.tok, eos if isinstance(eos, list) else [eos])] if any(grammars or []) else []
+    procs = [GrammarLogitsProcessor(grammars, self.tok, self._eos_ids())] if any(grammars or []) else []
     t = time.perf_counter()
     with torch.no_grad():
         out = self.model.generate(**enc, max_new_tokens=o.get('max_tokens', 256), do_sample=sample,

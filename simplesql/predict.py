@@ -13,7 +13,7 @@ from .eval import Example, load_benchmark, example_messages, open_readonly, exec
 
 # %% auto #0
 __all__ = ['prediction_row', 'generate_predictions', 'execution_results', 'choose_by_execution', 'prompt_item', 'item_grammars',
-           'generation_items', 'generate_cmd']
+           'prompts_and_grammars', 'generation_items', 'generate_cmd']
 
 # %% ../nbs/03a_predict.ipynb #e2d17592
 def prediction_row(qid: str, p) -> dict:
@@ -66,6 +66,12 @@ def item_grammars(cfg: Config, items: list[dict]) -> list[str]|None:
         raise ConfigError(f"evaluation.constrained needs each prompt's table names, which {len(missing)} prompts lack "
                           f"(e.g. {missing[0]}): write the prompts file again with `simplesql prepare-data`")
     return [sql_grammar(i['tables']) for i in items]
+
+# %% ../nbs/03a_predict.ipynb #fc71dd33
+def prompts_and_grammars(cfg: Config, exs: list[Example]) -> tuple[list[list[dict]], list[str]|None]:
+    "The chat prompts of `exs` and, with `evaluation.constrained`, their grammars (else None), for `generate`."
+    items = [prompt_item(e, cfg.benchmark) for e in exs]
+    return [i['messages'] for i in items], item_grammars(cfg, items)
 
 # %% ../nbs/03a_predict.ipynb #a8ba60c6
 def generation_items(cfg: Config, prompts_file: str|None = None) -> list[dict]:

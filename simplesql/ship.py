@@ -13,9 +13,9 @@ from .export import quantize_gguf, gguf_metadata, go_template, write_modelfile
 from .ollama import (SQL_STOP, LlamaCppBackend, OllamaBackend, create_model, gen_options, generate,
                               bundled_model)
 from .server import OllamaAPIServer
-from .eval import (Example, EvalResult, load_spider, spread_sample, example_messages, evaluate, open_readonly,
+from .eval import (Example, EvalResult, load_spider, spread_sample, evaluate, open_readonly,
                             execute_sql, benchmark_prompt_cmd)
-from .predict import choose_by_execution, prompt_item, item_grammars
+from .predict import choose_by_execution, prompts_and_grammars
 from .grammar import sql_grammar
 
 # %% auto #0
@@ -251,9 +251,8 @@ def quickstart(cfg: Config, base: bool = False, spider_dev: bool = False, n: int
     log(f"model {gguf.name} | llama.cpp in-process | {len(exs)} Spider dev questions ({_hardness_mix(exs)}) "
         f"from {len({e.db_id for e in exs})} databases")
     t1 = time.time(); backend = LlamaCppBackend(gguf, gen_options(cfg))
-    items = [prompt_item(e, cfg.benchmark) for e in exs]
-    preds = generate([i['messages'] for i in items], backend, progress=sys.stderr.isatty(),
-                     grammars=item_grammars(cfg, items))
+    msgs, grammars = prompts_and_grammars(cfg, exs)
+    preds = generate(msgs, backend, progress=sys.stderr.isatty(), grammars=grammars)
     per_q = (time.time() - t1) / max(len(exs), 1)
     out = Path(out or resolve_path(cfg.paths.results)/'quickstart'/'spider.eval.jsonl')
     if out.exists(): out.unlink()
@@ -460,8 +459,8 @@ def run_form(form: str, exs: list[Example], out: Path|str, cfg: Config, adapter:
         backend = form_backend(form, gguf, cfg, stack, n_threads)
         for i in range(0, len(todo), chunk):
             part = todo[i:i + chunk]
-            items = [prompt_item(e, cfg.benchmark) for e in part]
-            preds = generate([i['messages'] for i in items], backend, progress=False, grammars=item_grammars(cfg, items))
+            msgs, grammars = prompts_and_grammars(cfg, part)
+            preds = generate(msgs, backend, progress=False, grammars=grammars)
             write_jsonl(out, _answer_rows(part, preds), append=True)
     return out
 
