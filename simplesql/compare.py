@@ -14,6 +14,7 @@ from .eval import *
 from .eval import _frame
 from .exact_match import *
 from .predict import *
+from .grammar import schema_names
 
 # %% auto #0
 __all__ = ['results_dir', 'load_run', 'runs', 'compare', 'component_deltas', 'mcnemar', 'error_category', 'error_table',
@@ -159,7 +160,7 @@ def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = N
     if model: cfg = apply_overrides(cfg, [f'model.name={model}', 'model.gguf_file=null'])
     exs = load_benchmark(benchmark, 'dev', data_root(cfg), cfg.benchmark.limit)
     msgs, grammars = prompts_and_grammars(cfg, exs)
-    rows = generate_predictions(cfg, [e.id for e in exs], msgs, grammars=grammars)
+    rows = generate_predictions(cfg, [e.id for e in exs], msgs, grammars=grammars, tables=[schema_names(e.schema) for e in exs])
     return write_jsonl(out, rows)
 
 # %% ../nbs/05_compare.ipynb #4edfe3eb

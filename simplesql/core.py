@@ -81,6 +81,8 @@ class EvaluationConfig:
     num_workers: int = 2
     # decode inside the database's SQL grammar (chapter 00a): no table or column the database lacks
     constrained: bool = False
+    # beam search (transformers backend): the answer is the first beam SQLite compiles over the schema (chapter 00a)
+    num_beams: int = 1
 
 # %% ../nbs/00_core.ipynb #9420b16e
 @dataclass

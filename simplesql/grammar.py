@@ -11,7 +11,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['SPIDER_SQL_LARK', 'PROBE_SQL', 'name_alternatives', 'schema_names', 'sql_grammar', 'll_tokenizer', 'compile_grammar',
-           'grammar_accepts', 'allowed_tokens', 'GrammarLogitsProcessor', 'llama_ll_tokenizer', 'LlamaGrammarProcessor']
+           'grammar_accepts', 'allowed_tokens', 'GrammarLogitsProcessor', 'llama_ll_tokenizer', 'LlamaGrammarProcessor',
+           'schema_check']
 
 # %% ../nbs/00a_grammar.ipynb #60873e6f
 def name_alternatives(names: list[str]) -> str:
@@ -27,38 +28,55 @@ def schema_names(schema: Schema) -> dict[str, list[str]]:
 # %% ../nbs/00a_grammar.ipynb #a6db7b1a
 SPIDER_SQL_LARK = r"""
 start: query ";"?
-query: select_stmt (SETOP ALL? select_stmt)*
-SETOP: /union|intersect|except/i
-ALL: /all/i
+query: select_stmt (SETOP select_stmt)*
+SETOP: /\s+(union|intersect|except)(\s+all)?\s+/i
 select_stmt: core order? limit? | "(" query ")"
-core: "SELECT"i DISTINCT? sel_list "FROM"i from_list where? group? having?
-DISTINCT: /distinct/i
+core: SELECT (DISTINCT? sel_list | DISTINCT_P paren_first) FROM from_list where? group? having?
+paren_first: "(" expr ")" (AS out_alias)? ("," sel_item)*
+SELECT: /select\s+/i
+DISTINCT_P: /distinct\s*/i
 sel_list: sel_item ("," sel_item)*
 sel_item: expr (AS out_alias)? | "*" | qual "." "*"
-AS: /as/i
+AS: /\s+as\s+/i
 from_list: source (join_op source join_cond?)* | source ("," source)*
-join_op: "," | /((left|inner|cross)\s+(outer\s+)?)?join/i
-join_cond: "ON"i expr
-source: table_ref (AS alias)? | "(" query ")" (AS? alias)?
-where: "WHERE"i expr
-group: /group\s+by/i expr ("," expr)*
-having: "HAVING"i expr
-order: /order\s+by/i order_item ("," order_item)*
+join_op: "," | JOIN
+JOIN: /\s+((left|inner|cross)\s+(outer\s+)?)?join\s+/i
+join_cond: ON expr
+ON: /\s+on\s+/i
+FROM: /\s+from\s+/i
+source: table_ref (AS alias)? | "(" query ")" (AS alias)?
+where: WHERE expr
+WHERE: /\s+where\s+/i
+group: GROUPBY expr ("," expr)*
+GROUPBY: /\s+group\s+by\s+/i
+having: HAVING expr
+HAVING: /\s+having\s+/i
+order: ORDERBY order_item ("," order_item)*
+ORDERBY: /\s+order\s+by\s+/i
 order_item: expr DIR?
-DIR: /asc|desc/i
-limit: "LIMIT"i NUMBER ("OFFSET"i NUMBER)?
+DIR: /\s+(asc|desc)/i
+limit: LIMIT NUMBER (OFFSET NUMBER)?
+LIMIT: /\s+limit\s+/i
+OFFSET: /\s+offset\s+/i
 ?expr: or_e
-?or_e: and_e ("OR"i and_e)*
-?and_e: not_e ("AND"i not_e)*
-?not_e: "NOT"i not_e | cmp
-?cmp: sum_e (CMPOP sum_e | NOT? "IN"i "(" (query | expr ("," expr)*) ")" | NOT? "LIKE"i sum_e
-    | NOT? "BETWEEN"i sum_e "AND"i sum_e | "IS"i NOT? "NULL"i)?
-NOT: /not/i
+?or_e: and_e (OR and_e)*
+OR: /\s+or\s+/i
+?and_e: not_e (AND not_e)*
+AND: /\s+and\s+/i
+?not_e: NOT not_e | cmp
+NOT: /not\s+/i
+?cmp: sum_e (CMPOP sum_e | IN "(" (query | expr ("," expr)*) ")" | LIKE sum_e | BETWEEN sum_e AND sum_e | ISNULL)?
+IN: /\s+(not\s+)?in\s*/i
+LIKE: /\s+(not\s+)?like\s+/i
+BETWEEN: /\s+(not\s+)?between\s+/i
+ISNULL: /\s+is\s+(not\s+)?null/i
 CMPOP: "=" | "==" | "!=" | "<>" | "<" | ">" | "<=" | ">="
 ?sum_e: prod_e (/[+\-]/ prod_e)*
 ?prod_e: atom (/[*\/%]/ atom)*
-?atom: column | literal | func | "(" query ")" | "(" expr ")" | "EXISTS"i "(" query ")" | "-" atom
+?atom: column | literal | func | "(" query ")" | "(" expr ")" | EXISTS "(" query ")" | "-" atom
+EXISTS: /exists\s*/i
 func: FNAME "(" (DISTINCT? expr ("," expr)* | "*") ")"
+DISTINCT: /distinct\s+/i
 FNAME: /count|sum|avg|min|max|abs|length|lower|upper|round|strftime|julianday|substr|instr|cast|coalesce|ifnull|date/i
 column: (qual ".")? col_name
 qual: table_ref | alias
@@ -66,7 +84,8 @@ table_ref: {tables}
 col_name: {columns}
 alias: /t[0-9]+|[a-z][a-z0-9]?/i
 out_alias: /[A-Za-z_][A-Za-z0-9_]*/
-literal: NUMBER | STRING | "NULL"i
+literal: NUMBER | STRING | NULL
+NULL: /null/i
 NUMBER: /[0-9]+(\.[0-9]+)?/
 STRING: /'([^']|'')*'/ | /"[^"]*"/
 %ignore /[ \t\n\r]+/
@@ -124,28 +143,42 @@ def allowed_tokens(bitmask, n_vocab: int):
 
 # %% ../nbs/00a_grammar.ipynb #5e8c6960
 class GrammarLogitsProcessor:
-    "A transformers logits processor keeping row i of a batch inside Lark grammar `grammars[i]` (None: left free)."
+    "A transformers logits processor keeping the answers to prompt i inside Lark grammar `grammars[i]` (None: left free)."
     def __init__(self, grammars: list[str|None], tokenizer, eos: list[int]|None = None):
         import llguidance
         lt = ll_tokenizer(tokenizer, tuple(eos) if eos else None)
-        self.matchers = [llguidance.LLMatcher(lt, compile_grammar(g)) if g else None for g in grammars]
-        self.executor, self.n_vocab, self.start = llguidance.LLExecutor(), lt.vocab_size, None
+        self.roots = [llguidance.LLMatcher(lt, compile_grammar(g)) if g else None for g in grammars]
+        self.states, self.start = {}, None  # (prompt, generated tokens) -> matcher, for the rows of the last step
+        self.executor, self.n_vocab = llguidance.LLExecutor(), lt.vocab_size
+
+# %% ../nbs/00a_grammar.ipynb #c06af165
+@patch
+def _matcher(self: GrammarLogitsProcessor, prompt: int, tokens: tuple):
+    "The matcher of a row of `prompt` that generated `tokens`: the last step's matcher of its prefix, one token on."
+    if not tokens or self.roots[prompt] is None: return self.roots[prompt]
+    m = self.states[prompt, tokens[:-1]].deep_copy()
+    if not m.is_stopped() and not m.is_error(): m.consume_token(tokens[-1])
+    return m
 
 # %% ../nbs/00a_grammar.ipynb #940add31
 @patch
 def __call__(self: GrammarLogitsProcessor, input_ids, scores):
-    "Feed each row's last token to its matcher, then set `scores` `(batch, vocab)` of forbidden tokens to -inf."
+    "Advance each row's matcher by its last token, then set `scores` `(rows, vocab)` of forbidden tokens to -inf."
     import torch, llguidance.numpy as lln
     if self.start is None: self.start = input_ids.shape[1]  # the first call sees the prompt only
-    else:
-        for m, t in zip(self.matchers, input_ids[:, -1].tolist()):
-            if m and not m.is_stopped() and not m.is_error(): m.consume_token(t)
-    live = [(m, i) for i, m in enumerate(self.matchers) if m and not m.is_error()]
-    if not live: return scores
-    mask = lln.allocate_token_bitmask(len(self.matchers), self.n_vocab)
-    lln.fill_next_token_bitmask_par(self.executor, live, mask)
-    rows = torch.tensor([i for _, i in live], device=scores.device)
-    ok = allowed_tokens(torch.from_numpy(mask).to(scores.device)[rows], scores.shape[1])
+    per = input_ids.shape[0] // len(self.roots)  # rows per prompt: 1, or num_beams
+    keys = [(r // per, tuple(t)) for r, t in enumerate(input_ids[:, self.start:].tolist())]
+    self.states = {k: self.states.get(k) or self._matcher(*k) for k in dict.fromkeys(keys)}
+    first = {}  # one mask per distinct matcher (a matcher is not filled from two threads), copied to its other rows
+    for r, k in enumerate(keys):
+        if self.states[k] is not None and not self.states[k].is_error(): first.setdefault(k, r)
+    if not first: return scores
+    mask = lln.allocate_token_bitmask(len(keys), self.n_vocab)
+    lln.fill_next_token_bitmask_par(self.executor, [(self.states[k], r) for k, r in first.items()], mask)
+    rows = [r for r, k in enumerate(keys) if k in first]
+    src = torch.tensor([first[keys[r]] for r in rows])
+    ok = allowed_tokens(torch.from_numpy(mask)[src].to(scores.device), scores.shape[1])
+    rows = torch.tensor(rows, device=scores.device)
     scores = scores.clone()
     scores[rows] = scores[rows].masked_fill(~ok, float('-inf'))
     return scores
@@ -176,3 +209,24 @@ def __call__(self: LlamaGrammarProcessor, input_ids, scores):
     ok = np.zeros(len(scores), bool); ok[:len(bits)] = bits
     scores[~ok] = -np.inf
     return scores
+
+# %% ../nbs/00a_grammar.ipynb #549b90ba
+@functools.lru_cache(maxsize=64)
+def _empty_schema(tables_json: str):
+    "An in-memory SQLite database with the (deduplicated, case-insensitive) tables and columns of `tables_json`, no rows."
+    import sqlite3
+    con, q, seen = sqlite3.connect(':memory:', check_same_thread=False), lambda n: '"' + n.replace('"', '""') + '"', set()
+    for t, cols in json.loads(tables_json).items():
+        if t.lower() in seen or t.lower().startswith('sqlite_'): continue  # SQLite's own tables exist already
+        seen.add(t.lower())
+        cols = list({c.lower(): c for c in reversed(cols)}.values())[::-1] or ['_']
+        con.execute(f"CREATE TABLE {q(t)} ({', '.join(map(q, cols))})")
+    return con
+
+# %% ../nbs/00a_grammar.ipynb #455e41d2
+def schema_check(sql: str, tables: dict[str, list[str]]) -> str|None:
+    "SQLite's error compiling `sql` over `tables` (`schema_names`) with no rows, e.g. 'no such column: x'; None if it compiles."
+    import sqlite3
+    try: _empty_schema(json.dumps(tables)).execute('EXPLAIN ' + sql)
+    except (sqlite3.Error, sqlite3.Warning) as e: return str(e)
+    return None

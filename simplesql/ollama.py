@@ -5,7 +5,7 @@
 # %% ../nbs/02_ollama.ipynb #ef0b9d3e
 from __future__ import annotations
 import os, re, json, time, hashlib, threading, importlib.util, functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import httpx, ollama, pydantic
@@ -16,11 +16,11 @@ from .grammar import GrammarLogitsProcessor, LlamaGrammarProcessor
 
 # %% auto #0
 __all__ = ['SQL_STOP', 'MODELFILE_COMMANDS', 'bundled_model', 'Prediction', 'make_prediction', 'gen_options', 'load_gguf',
-           'llama_chat', 'LlamaCppBackend', 'prompt_key', 'PredictionCache', 'cache_path', 'grammar_options',
-           'generate', 'hf_source', 'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend', 'cut_at_stop',
-           'OllamaError', 'server_down', 'server_version', 'has_model', 'pull_model', 'modelfile_parameter',
-           'parse_modelfile', 'create_model', 'ensure_model', 'to_ollama_options', 'OllamaBackend', 'model_gguf',
-           'make_backend']
+           'llama_chat', 'LlamaCppBackend', 'no_beam_search', 'prompt_key', 'PredictionCache', 'cache_path',
+           'grammar_options', 'generate', 'hf_source', 'load_hf_tokenizer', 'load_hf_model', 'TransformersBackend',
+           'cut_at_stop', 'OllamaError', 'server_down', 'server_version', 'has_model', 'pull_model',
+           'modelfile_parameter', 'parse_modelfile', 'create_model', 'ensure_model', 'to_ollama_options',
+           'OllamaBackend', 'model_gguf', 'make_backend']
 
 # %% ../nbs/02_ollama.ipynb #78257991
 def bundled_model() -> Path:
@@ -42,6 +42,7 @@ class Prediction:
     prompt_tokens: int
     completion_tokens: int
     cached: bool = False  # read from the cache rather than generated
+    beams: list = field(default_factory=list)  # with beam search: the SQL of every returned beam, best first
 
 # %% ../nbs/02_ollama.ipynb #cb38bfb3
 def make_prediction(text: str, latency: float, prompt_tokens: int, completion_tokens: int) -> Prediction:
@@ -56,7 +57,7 @@ def gen_options(cfg: Config|None = None) -> dict:
     "Decoding options for evaluation, from `cfg.evaluation`."
     e = (cfg or Config()).evaluation
     return dict(temperature=e.temperature, seed=e.seed, max_tokens=e.max_new_tokens, num_ctx=e.num_ctx,
-                stop=list(SQL_STOP), repeat_penalty=1.0)
+                stop=list(SQL_STOP), repeat_penalty=1.0, **({'num_beams': e.num_beams} if e.num_beams > 1 else {}))
 
 # %% ../nbs/02_ollama.ipynb #b8b4be2f
 _LLAMA_LOCK = threading.RLock()
@@ -108,11 +109,19 @@ def chat(self: LlamaCppBackend, messages: list[dict], grammar: str|None = None) 
     return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'],
                            r['usage']['completion_tokens'])
 
+# %% ../nbs/02_ollama.ipynb #2af99608
+def no_beam_search(options: dict, backend: str):
+    "ValueError (one line) when `options` ask for beam search, which only the transformers backend does."
+    if options.get('num_beams', 1) > 1:
+        raise ValueError(f"evaluation.num_beams={options['num_beams']} needs evaluation.backend=transformers "
+                         f"({backend} has no beam search): set evaluation.num_beams=1")
+
 # %% ../nbs/02_ollama.ipynb #b8a6f849
 @patch
 def generate_batch(self: LlamaCppBackend, prompts: list[list[dict]], grammars: list[str|None]|None = None
                    ) -> list[Prediction]:
     "Generate one prompt after the other, prompt i inside `grammars[i]` where given."
+    no_beam_search(self.options, 'llamacpp')
     return [self.chat(m, g) for m, g in zip(prompts, grammars or [None] * len(prompts))]
 
 # %% ../nbs/02_ollama.ipynb #8e0adf50
@@ -150,7 +159,7 @@ def add(self: PredictionCache, key: str, pred: Prediction, model_id: str = ''):
 @patch
 def get(self: PredictionCache, key: str) -> Prediction:
     "The cached prediction for `key`."
-    return Prediction(**{k: self.entries[key][k] for k in _PRED_FIELDS}, cached=True)
+    return Prediction(**{k: v for k, v in self.entries[key].items() if k in _PRED_FIELDS}, cached=True)  # older: no beams
 
 # %% ../nbs/02_ollama.ipynb #3978fec7
 def cache_path(cfg: Config|None = None) -> Path:
@@ -277,17 +286,20 @@ def generate_batch(self: TransformersBackend, prompts: list[list[dict]], grammar
     enc = self.tok(texts, return_tensors='pt', padding=True).to(self.device)
     torch.manual_seed(o.get('seed', 0))
     sample = (o.get('temperature') or 0) > 0  # greedy at temperature 0, sampling (candidates) above it
+    k = o.get('num_beams', 1)  # beam search: k answers per prompt, best first
+    if k > 1 and sample: raise ValueError("beam search is greedy: set evaluation.temperature=0 or evaluation.num_beams=1")
     procs = [GrammarLogitsProcessor(grammars, self.tok, self._eos_ids())] if any(grammars or []) else []
     t = time.perf_counter()
     with torch.no_grad():
         out = self.model.generate(**enc, max_new_tokens=o.get('max_tokens', 256), do_sample=sample,
                                   temperature=o['temperature'] if sample else None,
-                                  top_p=o.get('top_p') if sample else None, top_k=None,
+                                  top_p=o.get('top_p') if sample else None, top_k=None, num_beams=k, num_return_sequences=k,
                                   stop_strings=o.get('stop') or None, tokenizer=self.tok, logits_processor=procs,
                                   pad_token_id=self.tok.pad_token_id, repetition_penalty=o.get('repeat_penalty', 1.0))
-    dt = (time.perf_counter() - t) / len(prompts)
-    return [self._prediction(enc.attention_mask[i].sum().item(), out[i, enc.input_ids.shape[1]:], dt)
-            for i in range(len(prompts))]
+    dt, n = (time.perf_counter() - t) / len(prompts), enc.input_ids.shape[1]
+    preds = [self._prediction(enc.attention_mask[i // k].sum().item(), out[i, n:], dt) for i in range(len(out))]
+    if k == 1: return preds
+    return [replace(preds[i * k], beams=[p.sql for p in preds[i * k:(i + 1) * k]]) for i in range(len(prompts))]
 
 # %% ../nbs/02_ollama.ipynb #c11fa69a
 class OllamaError(RuntimeError): "An Ollama server that is down, lacks the model, is too slow or answers nonsense."
@@ -479,7 +491,7 @@ def generate_batch(self: OllamaBackend, prompts: list[list[dict]], grammars: lis
     "Generate `prompts` with up to `concurrency` requests in flight (no grammars: Ollama's API takes JSON schemas)."
     if any(grammars or []): raise ValueError("evaluation.constrained needs the llamacpp or transformers backend: "
                                              "Ollama's API constrains to JSON schemas, not SQL grammars")
-    self.check()
+    no_beam_search(self.options, 'ollama'); self.check()
     with ThreadPoolExecutor(max(1, self.concurrency)) as pool: return list(pool.map(self.chat, prompts))
 
 # %% ../nbs/02_ollama.ipynb #7ff74391

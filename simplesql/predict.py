@@ -7,30 +7,35 @@ from __future__ import annotations
 import time
 from collections import Counter
 from .core import *
-from .grammar import sql_grammar, schema_names
+from .grammar import sql_grammar, schema_names, schema_check
 from .ollama import make_backend, generate, cache_path
 from .eval import Example, load_benchmark, example_messages, open_readonly, execute_sql, remove_distinct
 
 # %% auto #0
-__all__ = ['prediction_row', 'generate_predictions', 'execution_results', 'choose_by_execution', 'prompt_item', 'item_grammars',
-           'prompts_and_grammars', 'generation_items', 'generate_cmd']
+__all__ = ['prediction_row', 'generate_predictions', 'execution_results', 'choose_by_execution', 'choose_by_schema',
+           'prompt_item', 'item_grammars', 'prompts_and_grammars', 'generation_items', 'generate_cmd']
 
 # %% ../nbs/03a_predict.ipynb #e2d17592
 def prediction_row(qid: str, p) -> dict:
-    "One question's row: id, SQL, raw text, latency (s), prompt and completion tokens, and the sampled candidates."
+    "One question's row: id, SQL, raw text, latency (s), prompt and completion tokens, sampled candidates (and beams)."
     return dict(id=qid, sql=p.sql, text=p.text, latency=p.latency, prompt_tokens=p.prompt_tokens,
-                completion_tokens=p.completion_tokens, candidates=[])
+                completion_tokens=p.completion_tokens, candidates=[], **({'beams': p.beams} if p.beams else {}))
 
 # %% ../nbs/03a_predict.ipynb #6b03cc23
 def generate_predictions(cfg: Config, ids: list[str], prompts: list[list[dict]], samples: int = 0,
-                         temperature: float = 0.7, backend=None, grammars: list[str]|None = None) -> list[dict]:
-    "Greedy prediction (and `samples` candidates sampled at `temperature`) per prompt, inside `grammars` if given."
+                         temperature: float = 0.7, backend=None, grammars: list[str]|None = None,
+                         tables: list[dict]|None = None) -> list[dict]:
+    """Greedy prediction (and `samples` candidates sampled at `temperature`) per prompt, inside `grammars` if given.
+    With beam search (`evaluation.num_beams`) the answer is the first beam that compiles over the prompt's `tables`."""
     backend = backend or make_backend(cfg)
     gen = lambda: generate(prompts, backend, cache=cache_path(cfg), grammars=grammars)
     rows = [prediction_row(i, p) for i, p in zip(ids, gen())]
+    for r, t in zip(rows, tables or []):
+        if r.get('beams') and t: r['sql'] = choose_by_schema(r['beams'], t)
     base = dict(backend.options)
-    for k in range(samples):  # a seed per pass, so that the passes differ
-        backend.options = {**base, 'temperature': temperature, 'seed': base.get('seed', 0) + 1 + k}
+    for k in range(samples):  # a seed per pass, so that the passes differ; sampled, never beamed
+        backend.options = {**{o: v for o, v in base.items() if o != 'num_beams'}, 'temperature': temperature,
+                           'seed': base.get('seed', 0) + 1 + k}
         for r, p in zip(rows, gen()): r['candidates'].append(p.sql)
     backend.options = base
     return rows
@@ -52,6 +57,16 @@ def choose_by_execution(ex: Example, candidates: list[str], strategy: str = 'vot
     key = lambda r: frozenset(Counter(map(repr, r.rows)).items())  # a result as a multiset of rows
     votes = Counter(key(r) for _, r in ok)
     return max(ok, key=lambda cr: votes[key(cr[1])])[0]
+
+# %% ../nbs/03a_predict.ipynb #1f586889
+def choose_by_schema(candidates: list[str], tables: dict[str, list[str]], strategy: str = 'first_ok') -> str:
+    "The first of `candidates` that compiles over `tables` (`first_ok`) or the most written of those (`vote`); else the first."
+    ok = [c for c in candidates if schema_check(c, tables) is None]
+    if not ok: return candidates[0] if candidates else ''
+    if strategy == 'first_ok': return ok[0]
+    norm = lambda c: ' '.join(c.lower().split())
+    votes = Counter(map(norm, ok))
+    return max(ok, key=lambda c: votes[norm(c)])
 
 # %% ../nbs/03a_predict.ipynb #9f9e9284
 def prompt_item(ex: Example, bench: BenchmarkConfig|None = None) -> dict:
@@ -91,7 +106,7 @@ def generate_cmd(argv=None):
     a = p.parse_args(argv); cfg = load_config(a.config, a.overrides)
     items, t = generation_items(cfg, a.prompts), time.time()
     rows = generate_predictions(cfg, [i['id'] for i in items], [i['messages'] for i in items], a.samples, a.temperature,
-                                grammars=item_grammars(cfg, items))
+                                grammars=item_grammars(cfg, items), tables=[i.get('tables') for i in items])
     write_jsonl(a.out, rows); dt = time.time() - t
     tokens = sum(r['completion_tokens'] for r in rows) / max(len(rows), 1)
     print(f"{len(rows)} questions in {dt:.0f} s ({len(rows) / dt:.2f}/s), {tokens:.0f} tokens each → {a.out}")
