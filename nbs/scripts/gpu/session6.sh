@@ -4,7 +4,7 @@
 # constrained greedy answers, beam search (4 and 8 beams, free and constrained: every beam kept for the schema check),
 # 16 constrained sampled passes, free passes 9-16 (the free vote over 17 beside session 5's passes 1-8), and the
 # CSpider and BIRD rows, on Spider dev (`spider`) and the by-database validation split of Spider train (`valid`).
-# `bash nbs/scripts/gpu/session6.sh I|A`; the calls are listed at the end.
+# `bash nbs/scripts/gpu/session6.sh I|A|B|C`; the calls are listed at the end.
 set -u
 . "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 R=$C/results/smollm2-135m-lora/config.yaml  # the LoRA run's prompts and decoding (batch 256, 160 new tokens)
@@ -42,7 +42,25 @@ merge_and_save(PeftModel.from_pretrained(base, '$W/adapter'), load_hf_tokenizer(
                               for k in 9 10 11 12; do sampled free $s $k & done; done; wait; echo wave 3 done
     for s in spider valid; do for k in 13 14 15 16; do sampled free $s $k & done; beams beam8c 8 $s $CON & done
     for s in cspider bird; do run free $s $s & run constrained $s $s $CON & beams beam4c 4 $s $CON & done; wait ;;
-  *) echo "usage: session6.sh I|A"; exit 2 ;;
+  B)  # A's waves waited on their slowest process (beam search over Spider dev, ~10 min): during wave 1 A was stopped
+      # and the rest queued by priority, 16 processes at most, a new one as soon as one ends
+    q() { while [ $(pgrep -fc "simplesql[.]cli generate") -ge 16 ]; do sleep 3; done; "$@" & sleep 1; }
+    for s in cspider bird; do q run constrained $s $s $CON; q beams beam4c 4 $s $CON; q run free $s $s; done
+    for s in spider valid; do for k in 5 6 7 8; do q sampled constrained $s $k; done; done
+    q beams beam8c 8 valid $CON
+    for s in valid spider; do for k in $(seq 9 16); do q sampled constrained $s $k; done; done
+    for s in valid spider; do for k in $(seq 9 16); do q sampled free $s $k; done; done
+    wait ;;
+  C)  # B's 16 processes ran the card out of memory (a beam-search process takes 19 GB): B was stopped and C runs again,
+      # 12 at most, each pass that wrote nothing and is not running, by priority
+    q() { while [ $(pgrep -fc "simplesql[.]cli generate") -ge 12 ]; do sleep 3; done; "$@" & sleep 1; }
+    due() { [ ! -s $O/$1/$2.jsonl ] && ! pgrep -f -- "--out $O/$1/$2.jsonl " > /dev/null; }
+    for k in 5 6 7 8; do due constrained spider.sample$k && q sampled constrained spider $k; done
+    for s in valid spider; do for k in $(seq 9 16); do due constrained $s.sample$k && q sampled constrained $s $k; done; done
+    due beam8c valid && q beams beam8c 8 valid $CON
+    for s in valid spider; do for k in $(seq 9 16); do due free $s.sample$k && q sampled free $s $k; done; done
+    wait ;;
+  *) echo "usage: session6.sh I|A|B|C"; exit 2 ;;
 esac
 echo "stream ${1} done"
 
