@@ -1,41 +1,63 @@
-"""Issue 16's ablation rows for the shipped SmolLM2-135M LoRA model: greedy → + schema grammar → + vote over 9, on the
-by-database validation split of Spider train (where the choice is made) and on Spider dev (the reported test).
+"""Issue 16's ablation rows for the shipped SmolLM2-135M LoRA model, on the by-database validation split of Spider train
+(where choices are made) and on Spider dev (the reported test): greedy → + schema grammar → beam search and the schema
+check (one answer, no execution) → votes by execution.
 
-    python nbs/scripts/constrained.py build GPU_OUT results/smollm2-135m-constrained   # samples files from the passes
+    python nbs/scripts/constrained.py build GPU_OUT results/smollm2-135m-constrained   # answer files from the passes
     python nbs/scripts/constrained.py score results/smollm2-135m-constrained           # → summary.json
     python nbs/scripts/constrained.py cpu-speed results/smollm2-135m-constrained N     # → cpu_speed.json
 
-GPU_OUT holds `free/` and `constrained/` folders of `simplesql generate` outputs (nbs/scripts/gpu/session5.sh): SPLIT.jsonl
-(greedy) and SPLIT.sampleK.jsonl (T 0.8, seed K; 8 free passes, 16 constrained), SPLIT spider (dev) or valid. `build` merges each mode's greedy answers
-and passes into MODE/SPLIT.samples.jsonl (the greedy row, its candidates the passes' answers); `score` runs the scorer on
-the greedy answers and on the answer chosen by execution among the greedy one and the first 8 samples, and for the constrained answers all
-16 (`choose_by_execution`),
-with McNemar's test against the row each builds on, and counts the execution errors the grammar is meant to remove.
+GPU_OUT holds `simplesql generate` outputs (nbs/scripts/gpu/session6.sh): `constrained/SPLIT.jsonl` (greedy inside the
+grammar) and `SPLIT.sampleK.jsonl` (T 0.8, seed K, 1-16), `free/SPLIT.sampleK.jsonl` (9-16; 1-8 and the free greedy
+answers came from session 5 and stay in free/SPLIT.samples.jsonl.gz), `beam4/`, `beam4c/`, `beam8c/` SPLIT.jsonl (beam
+search with 4 or 8 beams, free or constrained, every beam kept), and the CSpider and BIRD answers (`free`,
+`constrained`, `beam4c` cspider|bird.jsonl). `build` writes MODE/SPLIT.samples.jsonl.gz (the greedy row, its
+candidates the passes' answers) and copies the beam and CSpider/BIRD files, gzipped.
+
+`score` scores every row with the official-scorer port: one answer per question without execution (greedy, the top beam,
+the first beam or the most written sample that SQLite compiles over the schema: `choose_by_schema`), and the votes by
+execution (`choose_by_execution`), each with McNemar's test against the row it builds on, the execution errors counted.
 The CPU rows (the shipped Q8_0 GGUF in llama.cpp, results/export_fidelity/q8_0*.jsonl) are scored the same way; their
-answers were made on different machines, so their cost is measured apart: `cpu-speed` answers the first N executable
-Spider dev questions with the shipped model in llama.cpp on this machine, free and then inside the grammar, in one
-process (the grammar's compilation and llguidance's view of the vocabulary are counted in the constrained time).
+cost is measured apart: `cpu-speed` answers the first N executable Spider dev questions with the shipped model in
+llama.cpp on this machine, free and then inside the grammar, in one process.
 """
-import os, sys, json
+import os, sys, json, shutil
 from pathlib import Path
-from simplesql.core import load_config, read_jsonl, project_root
-from simplesql.eval import evaluate, load_spider
+from simplesql.core import load_config, read_jsonl, write_jsonl, project_root
+from simplesql.eval import evaluate, load_spider, load_benchmark
 from simplesql.compare import merge_sampled_passes, mcnemar
-from simplesql.predict import choose_by_execution
+from simplesql.predict import choose_by_execution, choose_by_schema
+from simplesql.grammar import schema_names
 from simplesql.finetune import train_valid_split
 
-MODES, SPLITS, PASSES = ('free', 'constrained'), ('valid', 'spider'), {'free': 8, 'constrained': 16}
+def scored(sqls: list[str], exs: list):
+    "The scorer's rows for `sqls` on `exs` (kept in SCORE_CACHE, if set, by a digest of both: a rerun rescoring nothing)."
+    import hashlib, pickle
+    cache = os.environ.get('SCORE_CACHE')
+    f = cache and Path(cache)/(hashlib.sha256(json.dumps([sqls, [e.id for e in exs]]).encode()).hexdigest() + '.pkl')
+    if f and f.exists(): return pickle.loads(f.read_bytes())
+    df = evaluate(sqls, examples=exs, workers=2).examples
+    if f: f.parent.mkdir(parents=True, exist_ok=True); f.write_bytes(pickle.dumps(df))
+    return df
+
+SPLITS, BEAMS, OTHER = ('valid', 'spider'), ('beam4', 'beam4c', 'beam8c'), ('cspider', 'bird')
 
 def build(gpu: Path, run: Path):
-    for mode in MODES:
-        (run/mode).mkdir(parents=True, exist_ok=True)
-        for split in SPLITS:
-            merge_sampled_passes(gpu/mode/f'{split}.jsonl', [gpu/mode/f'{split}.sample{k}.jsonl' for k in range(1, PASSES[mode] + 1)],
-                                 run/mode/f'{split}.samples.jsonl')
+    for split in SPLITS:
+        merge_sampled_passes(gpu/'constrained'/f'{split}.jsonl', [gpu/'constrained'/f'{split}.sample{k}.jsonl' for k in range(1, 17)],
+                             run/'constrained'/f'{split}.samples.jsonl.gz')
+        free = run/'free'/f'{split}.samples.jsonl'  # session 5: the greedy answers and passes 1-8
+        if free.exists():
+            merge_sampled_passes(free, [gpu/'free'/f'{split}.sample{k}.jsonl' for k in range(9, 17)], str(free) + '.gz')
+            free.unlink()
+        (run/'constrained'/f'{split}.samples.jsonl').unlink(missing_ok=True)  # session 5's, inside the older grammar
+        for b in BEAMS:
+            if (gpu/b/f'{split}.jsonl').exists(): write_jsonl(run/b/f'{split}.jsonl.gz', read_jsonl(gpu/b/f'{split}.jsonl'))
+    for b in OTHER:
+        for mode in ('free', 'constrained', 'beam4c'): write_jsonl(run/mode/f'{b}.jsonl.gz', read_jsonl(gpu/mode/f'{b}.jsonl'))
 
 def verdicts(sqls: list[str], exs: list) -> dict:
     "Per-question execution match (None where not executable) and the execution errors of the answers."
-    df = evaluate(sqls, examples=exs, workers=2).examples
+    df = scored(sqls, exs)
     ok = df['exec_match'].dropna().astype(bool)
     err = df.loc[df['exec_match'].notna(), 'pred_error'].fillna('')
     return dict(execution_accuracy=round(float(ok.mean()), 4), exact_match=round(float(df['exact_match'].astype(float).mean()), 4),
@@ -44,46 +66,81 @@ def verdicts(sqls: list[str], exs: list) -> dict:
                 other_errors=int((err.ne('') & ~err.str.contains('no such (?:table|column)')).sum()),
                 wrong_rows=int((err.eq('') & ~ok).sum()), _match=df['exec_match'])
 
-def row(name, v, base=None, **kw):
-    r = {'row': name, **{k: x for k, x in v.items() if not k.startswith('_')}, **kw}
-    if base is not None: r['mcnemar_vs'] = {'row': base[0], **mcnemar(base[1]['_match'], v['_match'])}
+def row(name, v, base=None, answers='one', **kw):
+    r = {'row': name, 'answers': answers, **{k: x for k, x in v.items() if not k.startswith('_')}, **kw}
+    if base is not None: r['mcnemar_vs'] = {'row': base, **mcnemar(ROWS[base]['_match'], v['_match'])}
     return r
+
+ROWS = {}
+def split_rows(run: Path, split: str, exs: list, timeout: float) -> list[dict]:
+    "The ablation rows of one split, each built on an earlier one."
+    byid = {e.id: e for e in exs}; ROWS.clear()
+    tables = {e.id: schema_names(e.schema) for e in exs}
+    recs = {m: read_jsonl(run/m/f'{split}.samples.jsonl.gz') for m in ('free', 'constrained')}
+    beams = {b: read_jsonl(run/b/f'{split}.jsonl.gz') for b in BEAMS if (run/b/f'{split}.jsonl.gz').exists()}
+    for rs in [*recs.values(), *beams.values()]: assert [r['id'] for r in rs] == [e.id for e in exs], split
+    out = []
+    def add(name, sqls, base=None, answers='one', **kw):
+        ROWS[name] = v = verdicts(sqls, exs); out.append(row(name, v, base, answers, **kw))
+    schema_first = lambda rs: [choose_by_schema(r['beams'], tables[r['id']]) for r in rs]
+    schema_vote = lambda rs, n: [choose_by_schema([r['sql'], *r['candidates'][:n]], tables[r['id']], 'vote') for r in rs]
+    exec_vote = lambda rs, n, extra=lambda r: []: [choose_by_execution(byid[r['id']], [r['sql'], *r['candidates'][:n], *extra(r)],
+                                                                       'vote', timeout) for r in rs]
+    add('greedy', [r['sql'] for r in recs['free']])
+    add('+ constraint', [r['sql'] for r in recs['constrained']], 'greedy')
+    add('beam 4, top beam', [r['beams'][0] for r in beams['beam4']], 'greedy')
+    add('beam 4 + schema check', schema_first(beams['beam4']), 'beam 4, top beam')
+    add('+ constraint, beam 4, top beam', [r['beams'][0] for r in beams['beam4c']], '+ constraint')
+    add('+ constraint, beam 4 + schema check', schema_first(beams['beam4c']), '+ constraint, beam 4, top beam')
+    if 'beam8c' in beams: add('+ constraint, beam 8 + schema check', schema_first(beams['beam8c']), '+ constraint, beam 4 + schema check')
+    add('+ constraint, 17 samples + schema vote', schema_vote(recs['constrained'], 16), '+ constraint', answers='17 sampled, no execution')
+    add('vote over 9', exec_vote(recs['free'], 8), 'greedy', answers='9, by execution')
+    add('vote over 17', exec_vote(recs['free'], 16), 'vote over 9', answers='17, by execution')
+    add('+ constraint, vote over 9', exec_vote(recs['constrained'], 8), 'vote over 9', answers='9, by execution')
+    add('+ constraint, vote over 17', exec_vote(recs['constrained'], 16), '+ constraint, vote over 9', answers='17, by execution')
+    bc = {r['id']: r['beams'] for r in beams['beam4c']}
+    add('+ constraint, vote over 17 + 4 beams', exec_vote(recs['constrained'], 16, lambda r: bc[r['id']]),
+        '+ constraint, vote over 17', answers='21, by execution')
+    return out
+
+def other_rows(run: Path) -> dict:
+    "Exact match on CSpider dev and BIRD mini-dev (no usable databases): free, constrained, constrained beam 4 + check."
+    out = {}
+    for b in OTHER:
+        exs = load_benchmark(b, 'dev')
+        tables = {e.id: schema_names(e.schema) for e in exs}
+        answers = {'greedy': [r['sql'] for r in read_jsonl(run/'free'/f'{b}.jsonl.gz')],
+                   '+ constraint': [r['sql'] for r in read_jsonl(run/'constrained'/f'{b}.jsonl.gz')],
+                   '+ constraint, beam 4 + schema check': [choose_by_schema(r['beams'], tables[r['id']])
+                                                           for r in read_jsonl(run/'beam4c'/f'{b}.jsonl.gz')]}
+        res = {k: scored(v, exs) for k, v in answers.items()}
+        em = {k: df['exact_match'] for k, df in res.items()}  # None where the gold does not parse
+        out[b] = [dict(row=k, questions=len(exs), exact_match=round(float(em[k].astype(float).mean()), 4),
+                       **({'mcnemar_vs': {'row': base, **mcnemar(em[base], em[k])}} if base else {}))
+                  for k, base in [('greedy', None), ('+ constraint', 'greedy'),
+                                  ('+ constraint, beam 4 + schema check', '+ constraint')]]
+    return out
 
 def score(run: Path):
     cfg = load_config(run/'config.yaml')
     exs = {'valid': train_valid_split(cfg)[1], 'spider': load_spider('dev')}
-    out = {}
-    for split in SPLITS:
-        byid = {e.id: e for e in exs[split]}
-        rows, res = [], {}
-        for mode in MODES:
-            recs = read_jsonl(run/mode/f'{split}.samples.jsonl')
-            assert [r['id'] for r in recs] == [e.id for e in exs[split]], (mode, split)
-            res[mode, 'greedy'] = verdicts([r['sql'] for r in recs], exs[split])
-            for n in sorted({8, PASSES[mode]}):  # the vote over the greedy answer and the first n samples
-                voted = [choose_by_execution(byid[r['id']], [r['sql'], *r['candidates'][:n]], 'vote',
-                                             cfg.evaluation.query_timeout) for r in recs]
-                res[mode, f'vote{n + 1}'] = verdicts(voted, exs[split])
-        rows.append(row('greedy', res['free', 'greedy']))
-        rows.append(row('+ constraint', res['constrained', 'greedy'], ('greedy', res['free', 'greedy'])))
-        rows.append(row('+ vote over 9', res['free', 'vote9'], ('greedy', res['free', 'greedy'])))
-        rows.append(row('+ constraint and vote over 9', res['constrained', 'vote9'], ('+ vote over 9', res['free', 'vote9'])))
-        rows.append(row('+ constraint and vote over 17', res['constrained', 'vote17'],
-                        ('+ constraint and vote over 9', res['constrained', 'vote9'])))
-        out[split] = rows
+    out = other_rows(run)
+    out.update({split: split_rows(run, split, exs[split], cfg.evaluation.query_timeout) for split in SPLITS})
     fid = project_root()/'results'/'export_fidelity'
     dev = [e for e in exs['spider'] if e.db_path]
-    cpu = {}
-    for name, f in [('greedy', 'q8_0.jsonl'), ('+ constraint', 'q8_0-constrained.jsonl')]:
+    cpu = []
+    for name, f, base in [('greedy', 'q8_0.jsonl', None), ('+ constraint', 'q8_0-constrained.jsonl', 'greedy')]:
         recs = {r['id']: r for r in read_jsonl(fid/f)}
-        v = verdicts([recs[e.id]['sql'] for e in dev], dev)
-        cpu[name] = v
-    out['cpu_q8_0_spider_executable'] = [row('greedy', cpu['greedy']), row('+ constraint', cpu['+ constraint'], ('greedy', cpu['greedy']))]
+        ROWS[name] = v = verdicts([recs[e.id]['sql'] for e in dev], dev)
+        cpu.append(row(name, v, base))
+    out['cpu_q8_0_spider_executable'] = cpu
     (run/'summary.json').write_text(json.dumps(out, indent=1, default=float) + '\n')
     for k, rows in out.items():
         print(k)
-        for r in rows: print(f"  {r['row']:30} EX {r['execution_accuracy']:.3f}  no such table {r['no_such_table']:3}  "
-                             f"no such column {r['no_such_column']:3}  p {r.get('mcnemar_vs', {}).get('p_value', float('nan')):.3g}")
+        for r in rows:
+            m = r.get('execution_accuracy', r.get('exact_match'))
+            print(f"  {r['row']:42} {m:.3f}  no such table {r.get('no_such_table', '-'):>3}  no such column "
+                  f"{r.get('no_such_column', '-'):>3}  p {r.get('mcnemar_vs', {}).get('p_value', float('nan')):.3g}")
 
 def cpu_speed(run: Path, n: int):
     import time
@@ -95,7 +152,7 @@ def cpu_speed(run: Path, n: int):
     items = [prompt_item(e, cfg.benchmark) for e in load_spider('dev') if e.db_path][:n]
     backend, res = LlamaCppBackend(shipped_gguf('q8_0', cfg), gen_options(cfg)), {}
     generate([items[0]['messages']], backend)  # the model loaded before either timing
-    for mode in MODES:
+    for mode in ('free', 'constrained'):
         grammars = item_grammars(apply_overrides(cfg, [f'evaluation.constrained={mode == "constrained"}']), items)
         t = time.perf_counter(); preds = generate([i['messages'] for i in items], backend, progress=False, grammars=grammars)
         secs, toks = time.perf_counter() - t, sum(p.completion_tokens for p in preds)

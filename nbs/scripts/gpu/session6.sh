@@ -4,7 +4,7 @@
 # constrained greedy answers, beam search (4 and 8 beams, free and constrained: every beam kept for the schema check),
 # 16 constrained sampled passes, free passes 9-16 (the free vote over 17 beside session 5's passes 1-8), and the
 # CSpider and BIRD rows, on Spider dev (`spider`) and the by-database validation split of Spider train (`valid`).
-# `bash nbs/scripts/gpu/session6.sh I|A|B|C`; the calls are listed at the end.
+# `bash nbs/scripts/gpu/session6.sh I|A|B|C|D`; the calls are listed at the end.
 set -u
 . "$(dirname "$0")/lib.sh"  # W C O MG, S keep ft gen tuned
 R=$C/results/smollm2-135m-lora/config.yaml  # the LoRA run's prompts and decoding (batch 256, 160 new tokens)
@@ -60,7 +60,10 @@ merge_and_save(PeftModel.from_pretrained(base, '$W/adapter'), load_hf_tokenizer(
     due beam8c valid && q beams beam8c 8 valid $CON
     for s in valid spider; do for k in $(seq 9 16); do due free $s.sample$k && q sampled free $s $k; done; done
     wait ;;
-  *) echo "usage: session6.sh I|A|B|C"; exit 2 ;;
+  D)  # beam 8 (chosen over 4 on the validation split) on Spider dev, on a second machine at the end of the session
+      # (calls 1-3 and I again): the dev prompts in four shards (.carry/d/spider0-3, in file order), one process each
+    for i in 0 1 2 3; do beams beam8c 8 spider$i $CON & done; wait ;;
+  *) echo "usage: session6.sh I|A|B|C|D"; exit 2 ;;
 esac
 echo "stream ${1} done"
 
