@@ -19,13 +19,13 @@ from .predict import choose_by_execution, prompts_and_grammars
 from .grammar import sql_grammar
 
 # %% auto #0
-__all__ = ['SHIPPED_QUANT', 'SAMPLE_SIZE', 'SAMPLE_SEED', 'TRAINING_FORMAT', 'FIDELITY_FORMS', 'package_file', 'shipped_adapter',
-           'adapter_meta', 'bf16_adapter', 'lora_deltas', 'llama_permute', 'merge_lora_gguf', 'quiet_stderr',
-           'model_cache', 'cache_key', 'shipped_modelfile', 'shipped_gguf', 'sample_root', 'load_sample',
-           'write_sample', 'quickstart', 'quickstart_cmd', 'AskError', 'check_database', 'relevant_tables',
-           'fit_schema', 'ask_messages', 'ask', 'print_result', 'ask_cmd', 'chat_text', 'prompt_cmd', 'form_backend',
-           'run_form', 'fidelity_scores', 'gguf_tensor_types', 'fidelity_tensor_types', 'fidelity_examples',
-           'run_forms', 'fidelity_report', 'fidelity_cmd']
+__all__ = ['SHIPPED_QUANT', 'SAMPLE_SIZE', 'SAMPLE_SEED', 'TRAINING_FORMAT', 'SHIPPED_DECODING', 'FIDELITY_FORMS', 'package_file',
+           'shipped_adapter', 'adapter_meta', 'bf16_adapter', 'lora_deltas', 'llama_permute', 'merge_lora_gguf',
+           'quiet_stderr', 'model_cache', 'cache_key', 'shipped_modelfile', 'shipped_gguf', 'sample_root',
+           'load_sample', 'write_sample', 'quickstart', 'quickstart_cmd', 'AskError', 'check_database',
+           'relevant_tables', 'fit_schema', 'ask_messages', 'ask', 'print_result', 'ask_cmd', 'chat_text', 'prompt_cmd',
+           'form_backend', 'run_form', 'fidelity_scores', 'gguf_tensor_types', 'fidelity_tensor_types',
+           'fidelity_examples', 'run_forms', 'fidelity_report', 'fidelity_cmd']
 
 # %% ../nbs/04b_ship.ipynb #06784b46
 def package_file(spec: str) -> Path:
@@ -229,6 +229,9 @@ def write_sample(dst: Path|str, root: Path|None = None, n: int = SAMPLE_SIZE, se
 TRAINING_FORMAT = ['benchmark.schema_format=compact', 'benchmark.value_hints=true',
                    'evaluation.max_new_tokens=160']  # the main run's prompts
 
+# %% ../nbs/04b_ship.ipynb #a183896b
+SHIPPED_DECODING = ['evaluation.constrained=true']  # quickstart's and ask's default: greedy inside the schema grammar
+
 # %% ../nbs/04b_ship.ipynb #ea8e383c
 def _hardness_mix(exs: list[Example]) -> str:
     "How many of `exs` are of each Spider hardness, as `3 easy, 5 medium`."
@@ -273,7 +276,7 @@ def quickstart_cmd(argv=None):
     p.add_argument('--out', default=None,
                    help='per-question results (default: <paths.results>/quickstart/spider.eval.jsonl)')
     a = p.parse_args(argv)
-    cfg = load_config(a.config, [*TRAINING_FORMAT, *a.overrides])
+    cfg = load_config(a.config, [*TRAINING_FORMAT, *SHIPPED_DECODING, *a.overrides])
     res, t = quickstart(cfg, a.base, a.spider_dev, a.n, a.quant, a.out)
     print(res); print(f"{t['per_question']:.2f} s per question on {os.cpu_count()} cores, model load included "
                       f"(setup {t['setup']:.0f} s)\nper-question results: {t['out']}")
@@ -363,7 +366,7 @@ def _run_readonly(db: Path|str, sql: str, timeout: float, max_rows: int):
 def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, temperature: float = 0.8,
         gguf: Path|str|None = None, max_rows: int = 1000) -> dict:
     "Answer `question` on SQLite `db`: the SQL (chosen by execution if `samples`), its columns and rows."
-    cfg = cfg or load_config(None, TRAINING_FORMAT)
+    cfg = cfg or load_config(None, [*TRAINING_FORMAT, *SHIPPED_DECODING])
     backend = LlamaCppBackend(gguf or shipped_gguf(cfg=cfg), gen_options(cfg))
     count = lambda s: len(backend.llm.tokenize(s.encode(), add_bos=False))
     msgs = ask_messages(db, question, count, cfg.evaluation.num_ctx - cfg.evaluation.max_new_tokens - 64)
@@ -398,7 +401,7 @@ def ask_cmd(argv=None):
     p.add_argument('--max-rows', type=int, default=1000)
     p.add_argument('--gguf', default=None, help='a GGUF to use instead of the shipped model')
     a = p.parse_args(argv)
-    cfg = load_config(a.config, [*TRAINING_FORMAT, *a.overrides])
+    cfg = load_config(a.config, [*TRAINING_FORMAT, *SHIPPED_DECODING, *a.overrides])
     check_database(a.db)  # a wrong file fails before the model is merged or loaded
     gguf = a.gguf or shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr))
     r = ask(a.db, a.question, cfg, a.samples, gguf=gguf, max_rows=a.max_rows)
