@@ -32,6 +32,8 @@ COMMANDS = {  # verb: (module, function, what it does)
         'convert a HF checkpoint to GGUF, quantize it, write a Modelfile, import into Ollama'),
     'fidelity': ('simplesql.ship', 'fidelity_cmd',
         'score the shipped model in each exported form (GGUF types, Ollama) against transformers'),
+    'check-pairs': ('simplesql.pairs', 'check_pairs_cmd',
+        'check your own question/SQL pairs: each must parse and run read-only on its database'),
     'prepare-data': ('simplesql.finetune', 'prepare_data_cmd',
         'write training records and evaluation prompts (for a GPU machine)'),
     'finetune': ('simplesql.finetune', 'finetune_cmd',

@@ -104,6 +104,11 @@ class FinetuneConfig:
     eval_fraction: float = 0.05
     report_to: Literal['none', 'tensorboard', 'wandb'] = 'none'
     seed: int = 42
+    # your own question/SQL pairs to train on (JSONL or CSV of question, sql, db: chapter 03b), mixed with Spider train
+    pairs: Optional[str] = None
+    spider_per_pair: float = 1.0  # Spider train examples mixed in per pair of yours (0: yours only; at most all of them)
+    pairs_valid_fraction: float = 0.2  # share of your pairs held out: whole databases, or whole query templates
+    drop_invalid_pairs: bool = False  # leave out the pairs that fail the check (listed either way); else stop
 
 # %% ../nbs/00_core.ipynb #432a71db
 @dataclass

@@ -13,12 +13,13 @@ from .eval import Example, load_benchmark, example_messages
 from .download import drop_gguf_quantizer, hf_from_gguf
 from .ollama import hf_source, load_hf_tokenizer, load_hf_model
 from .predict import prompt_item
+from .pairs import split_by, load_pairs, pairs_report, split_pairs
 
 # %% auto #0
 __all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
            'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'sft_config', 'last_checkpoint',
            'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'prepare_data',
-           'read_prepared', 'accelerate_config', 'launch_argv', 'launch_finetune', 'fsdp_checkpoint',
+           'read_prepared', 'mix_pairs', 'accelerate_config', 'launch_argv', 'launch_finetune', 'fsdp_checkpoint',
            'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save', 'finetune_cmd']
 
 # %% ../nbs/04_finetune.ipynb #cee452b5
@@ -44,13 +45,8 @@ def sft_record(ex: Example, tokenizer, bench: BenchmarkConfig|None = None) -> di
 
 # %% ../nbs/04_finetune.ipynb #28da0418
 def split_by_db(examples: list[Example], eval_fraction: float = 0.05, seed: int = 42) -> tuple[list, list]:
-    "Train/validation split that puts whole databases in validation."
-    dbs = sorted({e.db_id for e in examples}); random.Random(seed).shuffle(dbs)
-    held, n = set(), 0
-    for d in dbs:
-        if n >= eval_fraction * len(examples): break
-        held.add(d); n += sum(e.db_id == d for e in examples)
-    return [e for e in examples if e.db_id not in held], [e for e in examples if e.db_id in held]
+    "Train/validation split that puts whole databases in validation (`split_by`, chapter 03b)."
+    return split_by(examples, lambda e: e.db_id, eval_fraction, seed)
 
 # %% ../nbs/04_finetune.ipynb #021ef367
 def train_valid_split(cfg: Config) -> tuple[list, list]:
@@ -160,7 +156,9 @@ def finetune(cfg: Config, out_dir: Path|str, train_examples: list|None = None, e
     import torch
     from trl import SFTTrainer
     cuda = torch.cuda.is_available()
-    if train_examples is None: train_examples, eval_examples = train_valid_split(cfg)
+    if train_examples is None:
+        train_examples, eval_examples = train_valid_split(cfg)
+        if cfg.finetuning.pairs: train_examples = mix_pairs(cfg, train_examples)[0]  # your pairs in the mix (below)
     tok = load_tokenizer(cfg)
     model = load_model(cfg)
     ds = lambda exs: sft_dataset(exs, tok, cfg.benchmark) if exs else None
@@ -204,13 +202,16 @@ def _write_prompts(cfg: Config, out_dir: Path, name: str, exs: list[Example]|Non
 
 # %% ../nbs/04_finetune.ipynb #abce36d7
 def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'),
-                 tokenizer=None) -> dict[str, Path]:
+                 tokenizer=None, log=print) -> dict[str, Path]:
     "Write train/valid records, and prompts for the validation questions and `benchmarks`' dev, into `out_dir`."
     out_dir, tok = Path(out_dir), tokenizer or load_tokenizer(cfg)
     train, valid = train_valid_split(cfg)
+    held = None
+    if cfg.finetuning.pairs: train, held = mix_pairs(cfg, train, log)  # your pairs in the mix, some held out
     paths = {k: write_jsonl(out_dir/f'{k}.jsonl.gz', [sft_record(e, tok, cfg.benchmark) for e in exs])
              for k, exs in [('train', train), ('valid', valid)]}
     paths['valid_prompts'] = _write_prompts(cfg, out_dir, 'valid', valid)  # to choose recipes on, not on dev
+    if held is not None: paths['pairs_valid_prompts'] = _write_prompts(cfg, out_dir, 'pairs_valid', held)
     for b in benchmarks: paths[b] = _write_prompts(cfg, out_dir, b)
     return paths
 
@@ -219,6 +220,21 @@ def read_prepared(data_dir: Path|str|None) -> tuple:
     "The training and validation records `prepare_data` wrote into `data_dir` (None, None without a folder)."
     if not data_dir: return None, None
     return read_jsonl(Path(data_dir)/'train.jsonl.gz'), read_jsonl(Path(data_dir)/'valid.jsonl.gz')
+
+# %% ../nbs/04_finetune.ipynb #8bb70352
+def mix_pairs(cfg: Config, spider_train: list[Example], log=print) -> tuple[list[Example], list[Example]]:
+    "(your training pairs and `finetuning.spider_per_pair` Spider examples per pair, your held-out pairs)."
+    f, name = cfg.finetuning, Path(cfg.finetuning.pairs).name
+    good, bad = load_pairs(f.pairs, data_root(cfg)/'spider'/'database', cfg.evaluation.query_timeout)
+    log(pairs_report(good, bad, name))
+    if bad and not f.drop_invalid_pairs:
+        raise ConfigError(f"{len(bad)} pairs of {name} are not usable (listed above): fix them, or set "
+                          "finetuning.drop_invalid_pairs=true to leave them out")
+    if not good: raise ConfigError(f"no usable pair in {f.pairs}")
+    mine, held = split_pairs(good, f.pairs_valid_fraction, f.seed)
+    spider = [e for e in spider_train if e.db_id not in {p.db_id for p in good}]  # none of your databases
+    n = min(len(spider), round(f.spider_per_pair * len(mine)))
+    return mine + random.Random(f.seed).sample(spider, n), held
 
 # %% ../nbs/04_finetune.ipynb #a3b3f6f6
 def accelerate_config(num_gpus: int = 1, fsdp: bool = True, cpu: bool = False) -> dict:
