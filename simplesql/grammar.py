@@ -8,6 +8,7 @@ import json, functools
 import numpy as np
 from fastcore.basics import patch
 from .core import *
+from .core import _quote
 
 # %% auto #0
 __all__ = ['SPIDER_SQL_LARK', 'PROBE_SQL', 'name_alternatives', 'schema_names', 'sql_grammar', 'll_tokenizer', 'compile_grammar',
@@ -168,7 +169,7 @@ def __call__(self: GrammarLogitsProcessor, input_ids, scores):
     if self.start is None: self.start = input_ids.shape[1]  # the first call sees the prompt only
     per = input_ids.shape[0] // len(self.roots)  # rows per prompt: 1, or num_beams
     keys = [(r // per, tuple(t)) for r, t in enumerate(input_ids[:, self.start:].tolist())]
-    self.states = {k: self.states.get(k) or self._matcher(*k) for k in dict.fromkeys(keys)}
+    self.states = {k: self._matcher(*k) for k in dict.fromkeys(keys)}  # each one token past the last step's
     first = {}  # one mask per distinct matcher (a matcher is not filled from two threads), copied to its other rows
     for r, k in enumerate(keys):
         if self.states[k] is not None and not self.states[k].is_error(): first.setdefault(k, r)
@@ -215,12 +216,12 @@ def __call__(self: LlamaGrammarProcessor, input_ids, scores):
 def _empty_schema(tables_json: str):
     "An in-memory SQLite database with the (deduplicated, case-insensitive) tables and columns of `tables_json`, no rows."
     import sqlite3
-    con, q, seen = sqlite3.connect(':memory:', check_same_thread=False), lambda n: '"' + n.replace('"', '""') + '"', set()
+    con, seen = sqlite3.connect(':memory:', check_same_thread=False), set()
     for t, cols in json.loads(tables_json).items():
         if t.lower() in seen or t.lower().startswith('sqlite_'): continue  # SQLite's own tables exist already
         seen.add(t.lower())
         cols = list({c.lower(): c for c in reversed(cols)}.values())[::-1] or ['_']
-        con.execute(f"CREATE TABLE {q(t)} ({', '.join(map(q, cols))})")
+        con.execute(f"CREATE TABLE {_quote(t)} ({', '.join(map(_quote, cols))})")
     return con
 
 # %% ../nbs/00a_grammar.ipynb #455e41d2

@@ -98,17 +98,6 @@ class LlamaCppBackend:
     def llm(self):
         return load_gguf(str(self.gguf), self.options.get('num_ctx', 4096), self.n_threads, self.options.get('seed', 0))
 
-# %% ../nbs/02_ollama.ipynb #09e5f5a9
-@patch
-def chat(self: LlamaCppBackend, messages: list[dict], grammar: str|None = None) -> Prediction:
-    "Generate the answer to one prompt (inside Lark `grammar` if given: see chapter 00a)."
-    with _LLAMA_LOCK:
-        t = time.perf_counter()
-        r = llama_chat(self.llm, messages, self.options, grammar=grammar)
-        dt = time.perf_counter() - t
-    return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'],
-                           r['usage']['completion_tokens'])
-
 # %% ../nbs/02_ollama.ipynb #2af99608
 def no_beam_search(options: dict, backend: str):
     "ValueError (one line) when `options` ask for beam search, which only the transformers backend does."
@@ -116,12 +105,23 @@ def no_beam_search(options: dict, backend: str):
         raise ValueError(f"evaluation.num_beams={options['num_beams']} needs evaluation.backend=transformers "
                          f"({backend} has no beam search): set evaluation.num_beams=1")
 
+# %% ../nbs/02_ollama.ipynb #09e5f5a9
+@patch
+def chat(self: LlamaCppBackend, messages: list[dict], grammar: str|None = None) -> Prediction:
+    "Generate the answer to one prompt (inside Lark `grammar` if given: see chapter 00a)."
+    no_beam_search(self.options, 'llamacpp')
+    with _LLAMA_LOCK:
+        t = time.perf_counter()
+        r = llama_chat(self.llm, messages, self.options, grammar=grammar)
+        dt = time.perf_counter() - t
+    return make_prediction(r['choices'][0]['message']['content'], dt, r['usage']['prompt_tokens'],
+                           r['usage']['completion_tokens'])
+
 # %% ../nbs/02_ollama.ipynb #b8a6f849
 @patch
 def generate_batch(self: LlamaCppBackend, prompts: list[list[dict]], grammars: list[str|None]|None = None
                    ) -> list[Prediction]:
     "Generate one prompt after the other, prompt i inside `grammars[i]` where given."
-    no_beam_search(self.options, 'llamacpp')
     return [self.chat(m, g) for m, g in zip(prompts, grammars or [None] * len(prompts))]
 
 # %% ../nbs/02_ollama.ipynb #8e0adf50
@@ -467,6 +467,7 @@ def _chat_once(self: OllamaBackend, messages: list[dict]) -> Prediction:
 @patch
 def chat(self: OllamaBackend, messages: list[dict]) -> Prediction:
     "Generate the answer to one prompt, retrying what may pass."
+    no_beam_search(self.options, 'ollama')
     for attempt in range(self.retries + 1):
         last = attempt == self.retries
         try: return self._chat_once(messages)
@@ -491,7 +492,7 @@ def generate_batch(self: OllamaBackend, prompts: list[list[dict]], grammars: lis
     "Generate `prompts` with up to `concurrency` requests in flight (no grammars: Ollama's API takes JSON schemas)."
     if any(grammars or []): raise ValueError("evaluation.constrained needs the llamacpp or transformers backend: "
                                              "Ollama's API constrains to JSON schemas, not SQL grammars")
-    no_beam_search(self.options, 'ollama'); self.check()
+    self.check()
     with ThreadPoolExecutor(max(1, self.concurrency)) as pool: return list(pool.map(self.chat, prompts))
 
 # %% ../nbs/02_ollama.ipynb #7ff74391
