@@ -23,7 +23,7 @@ __all__ = ['Backend', 'Method', 'Benchmark', 'SYSTEM_PROMPT', 'PLAIN_TEMPLATE', 
            'read_tables_json', 'schema_from_spider', 'table_ddl', 'sample_rows', 'rows_comment', 'schema_ddl',
            'schema_compact', 'text_values', 'lowered_values', 'question_values', 'values_text', 'values_block',
            'schema_prompt', 'build_messages', 'render_prompt', 'quiet_sqlglot', 'parse_sql', 'parses', 'extract_sql',
-           'normalize_sql', 'write_jsonl', 'read_jsonl', 'CommandParser', 'command_parser', 'config_cmd']
+           'normalize_sql', 'write_jsonl', 'jsonl_lines', 'read_jsonl', 'CommandParser', 'command_parser', 'config_cmd']
 
 # %% ../nbs/00_core.ipynb #01db63c8
 def project_root(start: Path|str|None = None) -> Path:
@@ -627,9 +627,15 @@ def write_jsonl(path: Path|str, rows, append: bool = False) -> Path:
     return path
 
 # %% ../nbs/00_core.ipynb #8858ea8c
+def jsonl_lines(text: str) -> list[str]:
+    "The lines of JSON Lines `text`: split at `\n` only (its one separator, jsonlines.org), a `\r` before it dropped."
+    # not str.splitlines: it also breaks at U+2028, U+2029 and U+0085, which a JSON string holds unescaped
+    return [l.removesuffix('\r') for l in text.split('\n')][:-1 if text.endswith('\n') else None]
+
+# %% ../nbs/00_core.ipynb #194071de
 def read_jsonl(path: Path|str) -> list[dict]:
     "The JSON objects in `path`, one per line (an unfinished last line is skipped)."
-    with _open(Path(path), 'r') as f: lines = f.read().splitlines()
+    with _open(Path(path), 'r') as f: lines = jsonl_lines(f.read())
     out = []
     for i, l in enumerate(lines):
         try: out.append(json.loads(l))

@@ -123,11 +123,11 @@ def load_wikisql(split: str = 'dev', root: Path|None = None) -> list[Example]:
     if not (d/f'{split}.jsonl').exists():
         raise FileNotFoundError(f"{d/f'{split}.jsonl'} not found: "
                                 "run `simplesql download-data wikisql` or set paths.data_root")
-    tables = {t['id']: t for t in map(json.loads, (d/f'{split}.tables.jsonl').read_text().splitlines())}
+    tables = {t['id']: t for t in read_jsonl(d/f'{split}.tables.jsonl')}
     db = d/f'{split}.db'
     full = schema_from_sqlite(db) if db.exists() else None
     out = []
-    for i, r in enumerate(map(json.loads, (d/f'{split}.jsonl').read_text().splitlines())):
+    for i, r in enumerate(read_jsonl(d/f'{split}.jsonl')):
         t, name = tables[r['table_id']], 'table_' + r['table_id'].replace('-', '_')
         tabs = [full.table(name)] if full else [Table(name, [Column(f'col{j}', ty) for j, ty in enumerate(t['types'])])]
         schema = Schema(r['table_id'], tabs, [], full.db_path if full else None)
@@ -399,7 +399,7 @@ def read_predictions(source, raw: bool = False) -> list[dict]:
     path = Path(source)
     if not path.is_file(): raise FileNotFoundError(f"prediction file {path} not found")
     text = _text(path)
-    lines = text.splitlines()
+    lines = jsonl_lines(text)
     while lines and not lines[-1].strip(): lines.pop()
     if text.lstrip()[:1] in ('[', '{', '"'): return _json_records(text, lines, path.name, raw)
     return _line_records(lines, path.name, raw)
@@ -560,7 +560,7 @@ def _saved_rows(path: Optional[Path]) -> dict:
     "The rows already written to `path`, by question id."
     if not path or not Path(path).exists(): return {}
     rows = {}
-    for line in Path(path).read_text().splitlines():
+    for line in jsonl_lines(Path(path).read_text()):
         try: r = json.loads(line); rows[r['id']] = r
         except (json.JSONDecodeError, KeyError): pass  # a line cut by an interruption
     return rows

@@ -136,10 +136,13 @@ class PredictionCache:
     def __init__(self, path: Path|str):
         self.path, self.entries = Path(path), {}
         if self.path.exists():
-            for line in self.path.read_text().splitlines():
+            text = self.path.read_text()
+            for line in jsonl_lines(text):
                 try: d = json.loads(line)
                 except json.JSONDecodeError: continue  # a line cut short by an interrupted run
                 self.entries[d.pop('key')] = d
+            if text and not text.endswith('\n'):  # end the cut line, or the next entry would be glued to it
+                with self.path.open('a') as f: f.write('\n')
     def __contains__(self, key): return key in self.entries
     def __len__(self): return len(self.entries)
 
