@@ -32,7 +32,7 @@ def load_run(name: str, benchmark: str = 'spider', root: Path|None = None) -> pd
     p = Path(root or results_dir())/name/f'{benchmark}.eval.jsonl'
     if not p.exists(): raise FileNotFoundError(
         f"no results at {p}: run `simplesql pipeline` (or evaluate the run's predictions) first")
-    rows = {r['id']: r for r in map(json.loads, p.read_text().splitlines())}
+    rows = {r['id']: r for r in read_jsonl(p)}
     return _frame(list(rows.values()))
 
 # %% ../nbs/05_compare.ipynb #815f3c6f
