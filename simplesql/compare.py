@@ -18,8 +18,9 @@ from .grammar import schema_names
 
 # %% auto #0
 __all__ = ['results_dir', 'load_run', 'runs', 'compare', 'component_deltas', 'mcnemar', 'error_category', 'error_table',
-           'flipped', 'plot_by_hardness', 'plot_component_deltas', 'success_table', 'predict_phase', 'score_phase',
-           'vote_phase', 'merge_sampled_passes', 'train_phase', 'export_phase', 'pipeline', 'pipeline_cmd']
+           'flipped', 'plot_by_hardness', 'plot_component_deltas', 'success_table', 'phase_examples', 'predict_phase',
+           'score_phase', 'vote_phase', 'merge_sampled_passes', 'train_phase', 'export_phase', 'before_after',
+           'pipeline', 'pipeline_cmd']
 
 # %% ../nbs/05_compare.ipynb #3c7adac6
 def results_dir(cfg: Config|None = None) -> Path:
@@ -152,13 +153,21 @@ def success_table(base: pd.DataFrame, ft: pd.DataFrame, model: str, train_hours:
              train_hours is not None and train_hours < 24)]
     return pd.DataFrame(rows, columns=['target', f'reached ({model})', 'met']).set_index('target')
 
+# %% ../nbs/05_compare.ipynb #4a7bbfd8
+def phase_examples(cfg: Config, benchmark: str) -> list[Example]:
+    "The questions a phase answers: `benchmark`'s dev split (`benchmark.limit` of them), or `pairs`: your held-out pairs."
+    if benchmark != 'pairs': return load_benchmark(benchmark, 'dev', data_root(cfg), cfg.benchmark.limit)
+    if not cfg.finetuning.pairs: raise ConfigError("the pairs benchmark is your held-out pairs: set finetuning.pairs=FILE")
+    from simplesql.finetune import pairs_split  # the split the training data was made with: none of these trained
+    return pairs_split(cfg, log=lambda s: None)[1]
+
 # %% ../nbs/05_compare.ipynb #18b95d6f
 def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = None) -> Path:
-    "Predictions of `model` (default: the configured one) on `benchmark` dev in `folder`, unless already there."
+    "Predictions of `model` (default: the configured one) on `phase_examples` in `folder`, unless already there."
     out = Path(folder)/f'{benchmark}.predictions.jsonl'
     if out.exists(): return out
     if model: cfg = apply_overrides(cfg, [f'model.name={model}', 'model.gguf_file=null'])
-    exs = load_benchmark(benchmark, 'dev', data_root(cfg), cfg.benchmark.limit)
+    exs = phase_examples(cfg, benchmark)
     msgs, grammars = prompts_and_grammars(cfg, exs)
     rows = generate_predictions(cfg, [e.id for e in exs], msgs, grammars=grammars, tables=[schema_names(e.schema) for e in exs])
     return write_jsonl(out, rows)
@@ -167,8 +176,9 @@ def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = N
 def score_phase(cfg: Config, folder: Path, benchmark: str) -> EvalResult:
     "Score `folder`'s predictions on `benchmark` (resuming from its saved scores)."
     d, ev = Path(folder), cfg.evaluation
+    exs = phase_examples(cfg, benchmark) if benchmark == 'pairs' else None
     return evaluate(d/f'{benchmark}.predictions.jsonl', benchmark, 'dev', data_root(cfg), d/f'{benchmark}.eval.jsonl',
-                    ev.num_workers, ev.query_timeout, subset=True, budget=ev.compare_budget)
+                    ev.num_workers, ev.query_timeout, examples=exs, subset=True, budget=ev.compare_budget)
 
 # %% ../nbs/05_compare.ipynb #ef5cf6ba
 def vote_phase(cfg: Config, run_dir: Path, benchmark: str = 'spider', strategy: str = 'vote') -> Optional[Path]:
@@ -212,7 +222,7 @@ def export_phase(cfg: Config, merged: Path, run_dir: Path, quant: str = 'q4_k_m'
     if not (merged/'config.json').exists(): return None
     from simplesql.export import export_gguf
     out = Path(run_dir)/'gguf'
-    return next(iter(out.glob(f'*{quant}*.gguf')), None) or export_gguf(merged, out, (quant,), cfg=cfg)
+    return next(iter(out.glob(f'*.{quant}.gguf')), None) or export_gguf(merged, out, (quant,), cfg=cfg)[quant]
 
 # %% ../nbs/05_compare.ipynb #f9fdcc75
 def _phase_scores(cfg: Config, run_dir: Path, benchmarks) -> dict:
@@ -222,17 +232,31 @@ def _phase_scores(cfg: Config, run_dir: Path, benchmarks) -> dict:
     return scores
 
 # %% ../nbs/05_compare.ipynb #64bbfd65
-def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird')) -> dict:
+def before_after(scores: dict) -> pd.DataFrame:
+    "EX before and after finetuning (the vote where there is one) on each scored set, with McNemar's p: what it cost and bought."
+    rows = {}
+    for b in dict.fromkeys(b for _, b in scores):
+        if ('baseline', b) not in scores or ('finetuned', b) not in scores: continue
+        before, after = scores['baseline', b].examples, scores.get(('voted', b), scores['finetuned', b]).examples
+        ex = lambda df: round(100 * df['exec_match'].dropna().astype(float).mean(), 1)
+        rows['your held-out pairs' if b == 'pairs' else f'{b} dev'] = {
+            'questions': int(before['exec_match'].notna().sum()), 'EX before': ex(before), 'EX after': ex(after),
+            'EX Δ': round(ex(after) - ex(before), 1), 'p': round(mcnemar(before['exec_match'], after['exec_match'])['p_value'], 4)}
+    return pd.DataFrame(rows).T
+
+# %% ../nbs/05_compare.ipynb #ae82c2dd
+def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'), quant: str = 'q8_0') -> dict:
     "Baseline → finetune → export → finetuned → scores → comparison, each phase skipped when done."
     run_dir = Path(run_dir)
     for b in benchmarks: predict_phase(cfg, run_dir/'baseline', b)
     merged = train_phase(cfg, run_dir)
-    gguf = export_phase(cfg, merged, run_dir)
-    for b in benchmarks: predict_phase(cfg, run_dir/'finetuned', b, str(merged))
+    gguf = export_phase(cfg, merged, run_dir, quant)  # Q8_0: within a point of transformers (chapter ship)
+    model = gguf if gguf and cfg.evaluation.backend == 'llamacpp' else merged  # llama.cpp runs the GGUF users get
+    for b in benchmarks: predict_phase(cfg, run_dir/'finetuned', b, str(model))
     scores = _phase_scores(cfg, run_dir, benchmarks)
     after = scores.get(('voted', 'spider'), scores['finetuned', 'spider'])
     base, ft = scores['baseline', 'spider'].examples, after.examples
-    return dict(scores=scores, gguf=gguf, compare=compare(base, ft),
+    return dict(scores=scores, gguf=gguf, compare=compare(base, ft), before_after=before_after(scores),
                 mcnemar=mcnemar(base['exec_match'], ft['exec_match']))
 
 # %% ../nbs/05_compare.ipynb #488361cb
@@ -248,11 +272,19 @@ def pipeline_cmd(argv=None):
     p = command_parser('pipeline', 'baseline → finetune → export → evaluate → compare, each phase resumable',
                        {'run_dir': 'folder of the run'})
     p.add_argument('--benchmarks', default='spider,cspider,bird',
-                   help='comma-separated dev sets to run (spider always; default: %(default)s)')
+                   help='comma-separated dev sets to run (spider always; pairs: your held-out '
+                        'finetuning.pairs; default: %(default)s)')
+    p.add_argument('--quant', default='q8_0', help='GGUF type of the exported model (default: %(default)s)')
+    p.add_argument('--name', default=None, help='keep the exported model as paths.models/NAME, for `simplesql ask --model NAME`')
     a = p.parse_args(argv)
     bs = _benchmark_list(a.benchmarks)
     cfg = load_config(a.config or Path(a.run_dir)/'config.yaml', a.overrides)
-    r = pipeline(cfg, a.run_dir, bs)
+    r = pipeline(cfg, a.run_dir, bs, a.quant)
     mc = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r['mcnemar'].items()}
     print(r['compare'].to_string()); print('McNemar (EX):', mc)
+    print(r['before_after'].to_string())
+    if a.name and r['gguf']:
+        from simplesql.ship import publish_model
+        print(f"your model: {publish_model(r['gguf'], a.name, cfg)}; ask it: simplesql ask DB \"question\" --model {a.name}")
+    elif a.name: print(f"no exported model in {a.run_dir} (its predictions were made elsewhere): --name {a.name} not kept")
     return r

@@ -109,6 +109,10 @@ class FinetuneConfig:
     spider_per_pair: float = 1.0  # Spider train examples mixed in per pair of yours (0: yours only; at most all of them)
     pairs_valid_fraction: float = 0.2  # share of your pairs held out: whole databases, or whole query templates
     drop_invalid_pairs: bool = False  # leave out the pairs that fail the check (listed either way); else stop
+    # share of the training examples given an augmented copy, each checked by execution (chapter 03c; 0: off):
+    augment_values: float = 0.0  # another value of a column the question names, in question and SQL
+    augment_schema_order: float = 0.0  # the prompt's tables in another order
+    augment_casing: float = 0.0  # table and column names in lower or upper case, schema and SQL
 
 # %% ../nbs/00_core.ipynb #432a71db
 @dataclass

@@ -14,13 +14,15 @@ from .download import drop_gguf_quantizer, hf_from_gguf
 from .ollama import hf_source, load_hf_tokenizer, load_hf_model
 from .predict import prompt_item
 from .pairs import split_by, load_pairs, pairs_report, split_pairs
+from .augment import augment
 
 # %% auto #0
 __all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
            'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'sft_config', 'last_checkpoint',
            'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'prepare_data',
-           'read_prepared', 'mix_pairs', 'accelerate_config', 'launch_argv', 'launch_finetune', 'fsdp_checkpoint',
-           'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save', 'finetune_cmd']
+           'read_prepared', 'pairs_split', 'mix_pairs', 'training_examples', 'accelerate_config', 'launch_argv',
+           'launch_finetune', 'fsdp_checkpoint', 'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save',
+           'finetune_cmd']
 
 # %% ../nbs/04_finetune.ipynb #cee452b5
 def load_tokenizer(cfg: Config):
@@ -157,8 +159,7 @@ def finetune(cfg: Config, out_dir: Path|str, train_examples: list|None = None, e
     from trl import SFTTrainer
     cuda = torch.cuda.is_available()
     if train_examples is None:
-        train_examples, eval_examples = train_valid_split(cfg)
-        if cfg.finetuning.pairs: train_examples = mix_pairs(cfg, train_examples)[0]  # your pairs in the mix (below)
+        train_examples, eval_examples, _ = training_examples(cfg)  # with your pairs and the augmentations (below)
     tok = load_tokenizer(cfg)
     model = load_model(cfg)
     ds = lambda exs: sft_dataset(exs, tok, cfg.benchmark) if exs else None
@@ -205,9 +206,7 @@ def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider'
                  tokenizer=None, log=print) -> dict[str, Path]:
     "Write train/valid records, and prompts for the validation questions and `benchmarks`' dev, into `out_dir`."
     out_dir, tok = Path(out_dir), tokenizer or load_tokenizer(cfg)
-    train, valid = train_valid_split(cfg)
-    held = None
-    if cfg.finetuning.pairs: train, held = mix_pairs(cfg, train, log)  # your pairs in the mix, some held out
+    train, valid, held = training_examples(cfg, log)
     paths = {k: write_jsonl(out_dir/f'{k}.jsonl.gz', [sft_record(e, tok, cfg.benchmark) for e in exs])
              for k, exs in [('train', train), ('valid', valid)]}
     paths['valid_prompts'] = _write_prompts(cfg, out_dir, 'valid', valid)  # to choose recipes on, not on dev
@@ -222,8 +221,8 @@ def read_prepared(data_dir: Path|str|None) -> tuple:
     return read_jsonl(Path(data_dir)/'train.jsonl.gz'), read_jsonl(Path(data_dir)/'valid.jsonl.gz')
 
 # %% ../nbs/04_finetune.ipynb #8bb70352
-def mix_pairs(cfg: Config, spider_train: list[Example], log=print) -> tuple[list[Example], list[Example]]:
-    "(your training pairs and `finetuning.spider_per_pair` Spider examples per pair, your held-out pairs)."
+def pairs_split(cfg: Config, log=print) -> tuple[list[Example], list[Example]]:
+    "Your usable pairs (`finetuning.pairs`, checked and reported) as (training, held-out): the same split every call."
     f, name = cfg.finetuning, Path(cfg.finetuning.pairs).name
     good, bad = load_pairs(f.pairs, data_root(cfg)/'spider'/'database', cfg.evaluation.query_timeout)
     log(pairs_report(good, bad, name))
@@ -231,10 +230,23 @@ def mix_pairs(cfg: Config, spider_train: list[Example], log=print) -> tuple[list
         raise ConfigError(f"{len(bad)} pairs of {name} are not usable (listed above): fix them, or set "
                           "finetuning.drop_invalid_pairs=true to leave them out")
     if not good: raise ConfigError(f"no usable pair in {f.pairs}")
-    mine, held = split_pairs(good, f.pairs_valid_fraction, f.seed)
-    spider = [e for e in spider_train if e.db_id not in {p.db_id for p in good}]  # none of your databases
-    n = min(len(spider), round(f.spider_per_pair * len(mine)))
-    return mine + random.Random(f.seed).sample(spider, n), held
+    return split_pairs(good, f.pairs_valid_fraction, f.seed)
+
+# %% ../nbs/04_finetune.ipynb #6623be42
+def mix_pairs(cfg: Config, spider_train: list[Example], log=print) -> tuple[list[Example], list[Example]]:
+    "(your training pairs and `finetuning.spider_per_pair` Spider examples per pair, your held-out pairs)."
+    mine, held = pairs_split(cfg, log)
+    spider = [e for e in spider_train if e.db_id not in {p.db_id for p in mine + held}]  # none of your databases
+    n = min(len(spider), round(cfg.finetuning.spider_per_pair * len(mine)))
+    return mine + random.Random(cfg.finetuning.seed).sample(spider, n), held
+
+# %% ../nbs/04_finetune.ipynb #cae8fcc9
+def training_examples(cfg: Config, log=print) -> tuple[list[Example], list[Example], list[Example]|None]:
+    "(training, validation, your held-out pairs or None): Spider train cut by database, your pairs mixed in, augmented."
+    train, valid = train_valid_split(cfg)
+    held = None
+    if cfg.finetuning.pairs: train, held = mix_pairs(cfg, train, log)  # your pairs in the mix, some held out
+    return augment(train, cfg.finetuning, log), valid, held  # copies for training only (chapter 03c)
 
 # %% ../nbs/04_finetune.ipynb #a3b3f6f6
 def accelerate_config(num_gpus: int = 1, fsdp: bool = True, cpu: bool = False) -> dict:

@@ -500,10 +500,13 @@ def generate_batch(self: OllamaBackend, prompts: list[list[dict]], grammars: lis
 
 # %% ../nbs/02_ollama.ipynb #7ff74391
 def model_gguf(cfg: Config) -> Path:
-    "The GGUF file the config names, or the bundled model."
-    f = cfg.model.gguf_file
+    "The GGUF file the config names (`model.gguf_file`, or `model.name` itself when it is a .gguf), else the bundled model."
+    f, name = cfg.model.gguf_file, Path(cfg.model.name).expanduser()
+    if not f and name.suffix.lower() == '.gguf':  # a GGUF named by its path: that file, never a fallback
+        if name.is_file(): return name
+        raise FileNotFoundError(f"model.name {cfg.model.name!r}: no such GGUF file")
     if not f: return bundled_model()
-    tries = [resolve_path(f), resolve_path(cfg.paths.models)/f, Path(cfg.model.name).expanduser()/f]
+    tries = [resolve_path(f), resolve_path(cfg.paths.models)/f, name/f]
     for p in tries:
         if p.exists(): return p
     raise FileNotFoundError(f"model.gguf_file {f!r} not found; looked at: {', '.join(map(str, tries))}")

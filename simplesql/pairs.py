@@ -11,8 +11,8 @@ from .core import *
 from .eval import Example, open_readonly, execute_sql
 
 # %% auto #0
-__all__ = ['PAIR_FIELDS', 'PairsError', 'read_pair_rows', 'pair_database', 'pair_problem', 'load_pairs', 'pairs_report',
-           'query_template', 'split_by', 'split_pairs', 'check_pairs_cmd']
+__all__ = ['PAIR_FIELDS', 'PairsError', 'pair_files', 'read_pair_rows', 'pair_database', 'pair_problem', 'load_pairs',
+           'pairs_report', 'query_template', 'split_by', 'split_pairs', 'check_pairs_cmd']
 
 # %% ../nbs/03b_pairs.ipynb #560f94cc
 class PairsError(ValueError): "A pairs file simplesql cannot read; the message says what to fix."
@@ -30,16 +30,38 @@ def _pair_fields(row: dict, where: str) -> dict:
     return {k: str(v).strip() for k, v in out.items()}
 
 # %% ../nbs/03b_pairs.ipynb #22ff1744
+def _json_rows(path: Path) -> list[tuple[int, dict]]:
+    "(item number, object) of a Spider-format JSON file: one list of objects."
+    try: data = json.loads(path.read_text(encoding='utf-8-sig'))
+    except json.JSONDecodeError as e: raise PairsError(f"{path.name} is not JSON ({e.msg}, line {e.lineno})") from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise PairsError(f"{path.name}: a Spider-format file is one JSON list of objects (question, query, db_id)")
+    return [(i + 1, r) for i, r in enumerate(data)]
+
+# %% ../nbs/03b_pairs.ipynb #d995ccc6
+def pair_files(path: Path) -> list[Path]:
+    "The files of pairs `path` names: itself, or a Spider-format folder's question files (its `*.json` but tables.json)."
+    if not path.is_dir(): return [path]
+    if files := sorted(p for p in path.glob('*.json') if p.name != 'tables.json'): return files
+    raise PairsError(f"{path} has no question files: a Spider-format folder holds *.json lists of question, query "
+                     "and db_id beside database/<db_id>/<db_id>.sqlite")
+
+# %% ../nbs/03b_pairs.ipynb #a5d0839b
 def read_pair_rows(path: Path|str) -> list[dict]:
-    "`{line, question, sql, db}` of each pair in JSONL (`.jsonl`, `.jsonl.gz`) or CSV file `path`."
-    path = Path(path).expanduser()
+    "`{line, where, source, question, sql, db}` of each pair in JSONL, CSV or Spider-format JSON `path`, or a folder of JSON."
+    path, out = Path(path).expanduser(), []
     if not path.exists(): raise PairsError(f"no pairs file at {path}")
-    if path.suffix.lower() == '.csv':
-        with path.open(newline='', encoding='utf-8-sig') as f:
-            rd = csv.DictReader(f); rows = [(rd.line_num, r) for r in rd]  # the line a row ends on, blank lines counted
-    elif path.name.endswith(('.jsonl', '.jsonl.gz')): rows = [(i + 1, r) for i, r in enumerate(read_jsonl(path))]
-    else: raise PairsError(f"{path.name}: pairs come as .jsonl, .jsonl.gz or .csv")
-    return [dict(line=n, **_pair_fields(r, f"{path.name} line {n}")) for n, r in rows]
+    for f in pair_files(path):
+        kind, suffix = 'line', f.suffix.lower()
+        if suffix == '.csv':
+            with f.open(newline='', encoding='utf-8-sig') as fh:
+                rd = csv.DictReader(fh); rows = [(rd.line_num, r) for r in rd]  # the line a row ends on, blank lines counted
+        elif f.name.endswith(('.jsonl', '.jsonl.gz')): rows = [(i + 1, r) for i, r in enumerate(read_jsonl(f))]
+        elif suffix == '.json': rows, kind = _json_rows(f), 'item'
+        else: raise PairsError(f"{f.name}: pairs come as .jsonl, .jsonl.gz, .csv, Spider-format .json or a Spider-format folder")
+        out += [dict(line=n, where=f"{f.name} {kind} {n}", source=f.stem, **_pair_fields(r, f"{f.name} {kind} {n}"))
+                for n, r in rows]
+    return out
 
 # %% ../nbs/03b_pairs.ipynb #3d9e6a3f
 def pair_database(db: str, base: Path, spider_dbs: Path|None = None) -> tuple[Path|None, str]:
@@ -65,20 +87,21 @@ def _schema(db_path: Path) -> Schema: return schema_from_sqlite(db_path)
 
 # %% ../nbs/03b_pairs.ipynb #ac6a7cbf
 def load_pairs(path: Path|str, spider_dbs: Path|str|None = None, timeout: float = 5.0) -> tuple[list[Example], list[dict]]:
-    "The usable pairs of file `path` as `Example`s, and the others as their rows with a `reason`."
+    "The usable pairs of `path` (a file, or a Spider-format folder with its databases) as `Example`s, the others with a `reason`."
     path, good, bad = Path(path).expanduser(), [], []
+    base, dbs = (path, path/'database') if path.is_dir() else (path.parent, spider_dbs)
     for r in read_pair_rows(path):
-        db, looked = pair_database(r['db'], path.parent, spider_dbs)
+        db, looked = pair_database(r['db'], base, dbs)
         why = f"no database {r['db']} (looked at {looked})" if db is None else pair_problem(r['sql'], db, timeout)
         if why: bad.append({**r, 'reason': why}); continue
-        good.append(Example(f"{path.stem}-{r['line']}", db.stem, r['question'], r['sql'], _schema(db), db_path=db))
+        good.append(Example(f"{r['source']}-{r['line']}", db.stem, r['question'], r['sql'], _schema(db), db_path=db))
     return good, bad
 
 # %% ../nbs/03b_pairs.ipynb #a652704e
 def pairs_report(good: list, bad: list[dict], source: str = 'the pairs') -> str:
-    "How many of `source`'s pairs are usable, and each one that is not, with its line and reason."
+    "How many of `source`'s pairs are usable, and each one that is not, with where it is and why."
     lines = [f"{source}: {len(good)} of {len(good) + len(bad)} pairs usable" + (f", {len(bad)} not:" if bad else '')]
-    return '\n'.join(lines + [f"  line {b['line']}: {b['reason']} | {b['sql'][:80]}" for b in bad])
+    return '\n'.join(lines + [f"  {b['where']}: {b['reason']} | {b['sql'][:80]}" for b in bad])
 
 # %% ../nbs/03b_pairs.ipynb #c3a0680d
 def query_template(sql: str) -> str:
@@ -106,7 +129,8 @@ def split_pairs(examples: list[Example], fraction: float = 0.2, seed: int = 42) 
 def check_pairs_cmd(argv=None):
     "`simplesql check-pairs`: how many pairs of a file are usable, and why each other one is not."
     p = command_parser('check-pairs', 'check question/SQL pairs: each must parse and run read-only on its database',
-                       {'pairs': 'JSONL or CSV of question, sql and db (a SQLite path or a Spider database id)'})
+                       {'pairs': 'JSONL, CSV or Spider-format JSON of question, sql and db (a SQLite path or a '
+                                'Spider database id), or a Spider-format folder'})
     p.add_argument('--spider-dbs', default=None, help='Spider-format database folder for pairs that name a db id '
                                                       '(default: paths.data_root/spider/database)')
     a = p.parse_args(argv); cfg = load_config(a.config, a.overrides)

@@ -23,9 +23,9 @@ __all__ = ['SHIPPED_QUANT', 'SAMPLE_SIZE', 'SAMPLE_SEED', 'TRAINING_FORMAT', 'SH
            'shipped_adapter', 'adapter_meta', 'bf16_adapter', 'lora_deltas', 'llama_permute', 'merge_lora_gguf',
            'quiet_stderr', 'model_cache', 'cache_key', 'shipped_modelfile', 'shipped_gguf', 'sample_root',
            'load_sample', 'write_sample', 'quickstart', 'quickstart_cmd', 'AskError', 'check_database',
-           'relevant_tables', 'fit_schema', 'ask_messages', 'ask', 'print_result', 'ask_cmd', 'chat_text', 'prompt_cmd',
-           'form_backend', 'run_form', 'fidelity_scores', 'gguf_tensor_types', 'fidelity_tensor_types',
-           'fidelity_examples', 'run_forms', 'fidelity_report', 'fidelity_cmd']
+           'relevant_tables', 'fit_schema', 'ask_messages', 'ask', 'print_result', 'publish_model', 'named_model',
+           'ask_cmd', 'chat_text', 'prompt_cmd', 'form_backend', 'run_form', 'fidelity_scores', 'gguf_tensor_types',
+           'fidelity_tensor_types', 'fidelity_examples', 'run_forms', 'fidelity_report', 'fidelity_cmd']
 
 # %% ../nbs/04b_ship.ipynb #06784b46
 def package_file(spec: str) -> Path:
@@ -390,6 +390,27 @@ def print_result(r: dict, fmt: str = 'table', file=None):
         w = csv.writer(file); w.writerow(r['columns']); w.writerows(r['rows']); return
     print(pd.DataFrame(r['rows'], columns=r['columns']).to_string(index=False) if r['rows'] else '(no rows)', file=file)
 
+# %% ../nbs/04b_ship.ipynb #3225b640
+def publish_model(gguf: Path|str, name: str, cfg: Config|None = None) -> Path:
+    "Copy `gguf` to `paths.models/NAME/NAME.gguf` with a Modelfile for Ollama (`shipped_modelfile`); the new path."
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', name):
+        raise ValueError(f"model name {name!r}: use letters, digits, '.', '_' and '-' (it names a folder and an Ollama model)")
+    out = resolve_path((cfg or Config()).paths.models)/name/f'{name}.gguf'
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(gguf, out.with_name(out.name + '.part')); out.with_name(out.name + '.part').replace(out)
+    shipped_modelfile(out, (cfg or Config()).evaluation.max_new_tokens)
+    return out
+
+# %% ../nbs/04b_ship.ipynb #9860a2ca
+def named_model(name: str, cfg: Config|None = None) -> Path:
+    "The GGUF of your model `name` in `paths.models`; FileNotFoundError listing the names there."
+    models = resolve_path((cfg or Config()).paths.models)
+    out = models/name/f'{name}.gguf'
+    if out.is_file(): return out
+    have = sorted(p.parent.name for p in models.glob('*/*.gguf') if p.stem == p.parent.name)
+    raise FileNotFoundError(f"no model {name} in {models} (there: {', '.join(have) or 'none'}); make one with "
+                            f"`simplesql pipeline RUN_DIR --name {name}` and finetuning.pairs=YOUR_PAIRS")
+
 # %% ../nbs/04b_ship.ipynb #8e04f332
 def ask_cmd(argv=None):
     "Answer a question about a SQLite database with the shipped model: print the SQL and its result."
@@ -400,10 +421,11 @@ def ask_cmd(argv=None):
     p.add_argument('--samples', type=int, default=0, help='extra sampled candidates; the answer is chosen by execution')
     p.add_argument('--max-rows', type=int, default=1000)
     p.add_argument('--gguf', default=None, help='a GGUF to use instead of the shipped model')
+    p.add_argument('--model', default=None, help='your model NAME in paths.models (`simplesql pipeline --name`)')
     a = p.parse_args(argv)
     cfg = load_config(a.config, [*TRAINING_FORMAT, *SHIPPED_DECODING, *a.overrides])
     check_database(a.db)  # a wrong file fails before the model is merged or loaded
-    gguf = a.gguf or shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr))
+    gguf = a.gguf or (named_model(a.model, cfg) if a.model else shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr)))
     r = ask(a.db, a.question, cfg, a.samples, gguf=gguf, max_rows=a.max_rows)
     if a.sql_only: return print(r['sql'])
     if a.format == 'table': print(r['sql'] + '\n')
