@@ -19,8 +19,8 @@ from .augment import augment
 # %% auto #0
 __all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
            'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'sft_config', 'last_checkpoint',
-           'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'prepare_data',
-           'read_prepared', 'pairs_split', 'mix_pairs', 'training_examples', 'accelerate_config', 'launch_argv',
+           'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'training_examples',
+           'prepare_data', 'read_prepared', 'pairs_split', 'mix_pairs', 'accelerate_config', 'launch_argv',
            'launch_finetune', 'fsdp_checkpoint', 'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save',
            'finetune_cmd']
 
@@ -201,6 +201,14 @@ def _write_prompts(cfg: Config, out_dir: Path, name: str, exs: list[Example]|Non
     exs = load_benchmark(name, 'dev', data_root(cfg)) if exs is None else exs
     return write_jsonl(out_dir/f'{name}.prompts.jsonl.gz', [prompt_item(e, cfg.benchmark) for e in exs])
 
+# %% ../nbs/04_finetune.ipynb #cae8fcc9
+def training_examples(cfg: Config, log=print) -> tuple[list[Example], list[Example], list[Example]|None]:
+    "(training, validation, your held-out pairs or None): Spider train cut by database, your pairs mixed in, augmented."
+    train, valid = train_valid_split(cfg)
+    held = None
+    if cfg.finetuning.pairs: train, held = mix_pairs(cfg, train, log)  # your pairs in the mix, some held out
+    return augment(train, cfg.finetuning, log), valid, held  # copies for training only (chapter 03c)
+
 # %% ../nbs/04_finetune.ipynb #abce36d7
 def prepare_data(cfg: Config, out_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'),
                  tokenizer=None, log=print) -> dict[str, Path]:
@@ -239,14 +247,6 @@ def mix_pairs(cfg: Config, spider_train: list[Example], log=print) -> tuple[list
     spider = [e for e in spider_train if e.db_id not in {p.db_id for p in mine + held}]  # none of your databases
     n = min(len(spider), round(cfg.finetuning.spider_per_pair * len(mine)))
     return mine + random.Random(cfg.finetuning.seed).sample(spider, n), held
-
-# %% ../nbs/04_finetune.ipynb #cae8fcc9
-def training_examples(cfg: Config, log=print) -> tuple[list[Example], list[Example], list[Example]|None]:
-    "(training, validation, your held-out pairs or None): Spider train cut by database, your pairs mixed in, augmented."
-    train, valid = train_valid_split(cfg)
-    held = None
-    if cfg.finetuning.pairs: train, held = mix_pairs(cfg, train, log)  # your pairs in the mix, some held out
-    return augment(train, cfg.finetuning, log), valid, held  # copies for training only (chapter 03c)
 
 # %% ../nbs/04_finetune.ipynb #a3b3f6f6
 def accelerate_config(num_gpus: int = 1, fsdp: bool = True, cpu: bool = False) -> dict:
