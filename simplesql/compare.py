@@ -162,21 +162,21 @@ def phase_examples(cfg: Config, benchmark: str) -> list[Example]:
     return pairs_split(cfg, log=lambda s: None)[1]
 
 # %% ../nbs/05_compare.ipynb #18b95d6f
-def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = None) -> Path:
-    "Predictions of `model` (default: the configured one) on `phase_examples` in `folder`, unless already there."
+def predict_phase(cfg: Config, folder: Path, benchmark: str, model: str|None = None, examples: list|None = None) -> Path:
+    "Predictions of `model` (default: the configured one) on `examples` (default `phase_examples`) in `folder`, unless there."
     out = Path(folder)/f'{benchmark}.predictions.jsonl'
     if out.exists(): return out
     if model: cfg = apply_overrides(cfg, [f'model.name={model}', 'model.gguf_file=null'])
-    exs = phase_examples(cfg, benchmark)
+    exs = phase_examples(cfg, benchmark) if examples is None else examples
     msgs, grammars = prompts_and_grammars(cfg, exs)
     rows = generate_predictions(cfg, [e.id for e in exs], msgs, grammars=grammars, tables=[schema_names(e.schema) for e in exs])
     return write_jsonl(out, rows)
 
 # %% ../nbs/05_compare.ipynb #4edfe3eb
-def score_phase(cfg: Config, folder: Path, benchmark: str) -> EvalResult:
-    "Score `folder`'s predictions on `benchmark` (resuming from its saved scores)."
+def score_phase(cfg: Config, folder: Path, benchmark: str, examples: list|None = None) -> EvalResult:
+    "Score `folder`'s predictions on `benchmark` (or its `examples`, as `predict_phase`), resuming from its saved scores."
     d, ev = Path(folder), cfg.evaluation
-    exs = phase_examples(cfg, benchmark) if benchmark == 'pairs' else None
+    exs = phase_examples(cfg, benchmark) if examples is None and benchmark == 'pairs' else examples
     return evaluate(d/f'{benchmark}.predictions.jsonl', benchmark, 'dev', data_root(cfg), d/f'{benchmark}.eval.jsonl',
                     ev.num_workers, ev.query_timeout, examples=exs, subset=True, budget=ev.compare_budget)
 
@@ -225,9 +225,10 @@ def export_phase(cfg: Config, merged: Path, run_dir: Path, quant: str = 'q4_k_m'
     return next(iter(out.glob(f'*.{quant}.gguf')), None) or export_gguf(merged, out, (quant,), cfg=cfg)[quant]
 
 # %% ../nbs/05_compare.ipynb #f9fdcc75
-def _phase_scores(cfg: Config, run_dir: Path, benchmarks) -> dict:
-    "Scores of the baseline and finetuned phases, and of the vote on Spider where there are samples."
-    scores = {(phase, b): score_phase(cfg, run_dir/phase, b) for phase in ('baseline', 'finetuned') for b in benchmarks}
+def _phase_scores(cfg: Config, run_dir: Path, benchmarks, examples: dict|None = None) -> dict:
+    "Scores of the baseline and finetuned phases (on `examples[b]` where given), and of the Spider vote where there are samples."
+    ex = examples or {}
+    scores = {(phase, b): score_phase(cfg, run_dir/phase, b, ex.get(b)) for phase in ('baseline', 'finetuned') for b in benchmarks}
     if vote_phase(cfg, run_dir, 'spider'): scores['voted', 'spider'] = score_phase(cfg, run_dir/'voted', 'spider')
     return scores
 
@@ -248,12 +249,13 @@ def before_after(scores: dict) -> pd.DataFrame:
 def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'), quant: str = 'q8_0') -> dict:
     "Baseline → finetune → export → finetuned → scores → comparison, each phase skipped when done."
     run_dir = Path(run_dir)
-    for b in benchmarks: predict_phase(cfg, run_dir/'baseline', b)
+    exs = {'pairs': phase_examples(cfg, 'pairs')} if 'pairs' in benchmarks else {}  # your pairs checked once, not per phase
+    for b in benchmarks: predict_phase(cfg, run_dir/'baseline', b, examples=exs.get(b))
     merged = train_phase(cfg, run_dir)
     gguf = export_phase(cfg, merged, run_dir, quant)  # Q8_0: within a point of transformers (chapter ship)
     model = gguf if gguf and cfg.evaluation.backend == 'llamacpp' else merged  # llama.cpp runs the GGUF users get
-    for b in benchmarks: predict_phase(cfg, run_dir/'finetuned', b, str(model))
-    scores = _phase_scores(cfg, run_dir, benchmarks)
+    for b in benchmarks: predict_phase(cfg, run_dir/'finetuned', b, str(model), exs.get(b))
+    scores = _phase_scores(cfg, run_dir, benchmarks, exs)
     after = scores.get(('voted', 'spider'), scores['finetuned', 'spider'])
     base, ft = scores['baseline', 'spider'].examples, after.examples
     return dict(scores=scores, gguf=gguf, compare=compare(base, ft), before_after=before_after(scores),

@@ -391,22 +391,27 @@ def print_result(r: dict, fmt: str = 'table', file=None):
     print(pd.DataFrame(r['rows'], columns=r['columns']).to_string(index=False) if r['rows'] else '(no rows)', file=file)
 
 # %% ../nbs/04b_ship.ipynb #3225b640
+def _model_path(name: str, cfg: Config|None) -> Path:
+    "Where your model `name` lives: `paths.models/NAME/NAME.gguf`."
+    return resolve_path((cfg or Config()).paths.models)/name/f'{name}.gguf'
+
+# %% ../nbs/04b_ship.ipynb #15b909fe
 def publish_model(gguf: Path|str, name: str, cfg: Config|None = None) -> Path:
     "Copy `gguf` to `paths.models/NAME/NAME.gguf` with a Modelfile for Ollama (`shipped_modelfile`); the new path."
     if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', name):
         raise ValueError(f"model name {name!r}: use letters, digits, '.', '_' and '-' (it names a folder and an Ollama model)")
-    out = resolve_path((cfg or Config()).paths.models)/name/f'{name}.gguf'
+    out = _model_path(name, cfg); part = out.with_suffix('.gguf.part')
     out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(gguf, out.with_name(out.name + '.part')); out.with_name(out.name + '.part').replace(out)
+    shutil.copyfile(gguf, part); part.replace(out)
     shipped_modelfile(out, (cfg or Config()).evaluation.max_new_tokens)
     return out
 
 # %% ../nbs/04b_ship.ipynb #9860a2ca
 def named_model(name: str, cfg: Config|None = None) -> Path:
     "The GGUF of your model `name` in `paths.models`; FileNotFoundError listing the names there."
-    models = resolve_path((cfg or Config()).paths.models)
-    out = models/name/f'{name}.gguf'
+    out = _model_path(name, cfg)
     if out.is_file(): return out
+    models = out.parent.parent
     have = sorted(p.parent.name for p in models.glob('*/*.gguf') if p.stem == p.parent.name)
     raise FileNotFoundError(f"no model {name} in {models} (there: {', '.join(have) or 'none'}); make one with "
                             f"`simplesql pipeline RUN_DIR --name {name}` and finetuning.pairs=YOUR_PAIRS")
