@@ -42,6 +42,8 @@ COMMANDS = {  # verb: (module, function, what it does)
         'measure LoRA and full finetuning throughput (tokens/s, MFU) on random-weight Llama shapes'),
     'pipeline': ('simplesql.compare', 'pipeline_cmd',
         'baseline → finetune → export → evaluate → compare, each phase resumable'),
+    'ablation': ('simplesql.compare', 'ablation_cmd',
+        "score a run's decoding rows (grammar, beams, votes) from its answers; --check FILE compares"),
 }
 
 # %% ../nbs/06_cli.ipynb #53097183

@@ -17,10 +17,11 @@ from .predict import *
 from .grammar import schema_names
 
 # %% auto #0
-__all__ = ['results_dir', 'load_run', 'runs', 'compare', 'component_deltas', 'mcnemar', 'error_category', 'error_table',
-           'flipped', 'plot_by_hardness', 'plot_component_deltas', 'success_table', 'phase_examples', 'predict_phase',
-           'score_phase', 'vote_phase', 'merge_sampled_passes', 'train_phase', 'export_phase', 'before_after',
-           'pipeline', 'pipeline_cmd']
+__all__ = ['DECODINGS', 'results_dir', 'load_run', 'runs', 'compare', 'component_deltas', 'mcnemar', 'error_category',
+           'error_table', 'flipped', 'plot_by_hardness', 'plot_component_deltas', 'success_table', 'answers_file',
+           'run_answers', 'row_verdicts', 'decoding_rows', 'em_rows', 'decoding_ablation', 'ablation_phase',
+           'ablation_table', 'ablation_cmd', 'phase_examples', 'predict_phase', 'score_phase', 'vote_phase',
+           'merge_sampled_passes', 'train_phase', 'export_phase', 'before_after', 'pipeline', 'pipeline_cmd']
 
 # %% ../nbs/05_compare.ipynb #3c7adac6
 def results_dir(cfg: Config|None = None) -> Path:
@@ -153,6 +154,162 @@ def success_table(base: pd.DataFrame, ft: pd.DataFrame, model: str, train_hours:
              train_hours is not None and train_hours < 24)]
     return pd.DataFrame(rows, columns=['target', f'reached ({model})', 'met']).set_index('target')
 
+# %% ../nbs/05_compare.ipynb #85dfdfb4
+DECODINGS = ('free', 'constrained', 'beam4', 'beam4c', 'beam8c')  # answer folders of a run; beams: free or inside the grammar
+_PIPELINE_ANSWERS = {'spider.samples': 'spider.samples.jsonl', 'cspider': 'cspider.predictions.jsonl',
+                     'bird': 'bird.predictions.jsonl'}
+
+def answers_file(run_dir: Path|str, decoding: str, name: str) -> Path:
+    "The answers `name` (`SPLIT.samples`, a beam folder's `SPLIT`, `cspider`, `bird`) decoded as `decoding` in `run_dir`."
+    run_dir = Path(run_dir)
+    if decoding == 'free' and name in _PIPELINE_ANSWERS and (run_dir/'finetuned').is_dir():  # a pipeline run's
+        return run_dir/'finetuned'/_PIPELINE_ANSWERS[name]
+    return run_dir/decoding/f'{name}.jsonl.gz'
+
+# %% ../nbs/05_compare.ipynb #1cc6d021
+def run_answers(path: Path, examples: list) -> list[dict]:
+    "The rows of answers file `path` for `examples`, in their order; ValueError naming the first missing question."
+    rows = read_jsonl(path)
+    if [r['id'] for r in rows] == [e.id for e in examples]: return rows  # BIRD mini-dev asks two questions twice under one id
+    byid = {r['id']: r for r in rows}
+    missing = [e.id for e in examples if e.id not in byid]
+    if missing: raise ValueError(f"{path} has no answer for {len(missing)} of {len(examples)} questions (first {missing[0]}): "
+                                 "generate them again")
+    return [byid[e.id] for e in examples]
+
+# %% ../nbs/05_compare.ipynb #2f7754dd
+def row_verdicts(cfg: Config, sqls: list[str], examples: list) -> dict:
+    "EX (0-1, executable questions), EM, right/executable counts and the wrong answers by cause, for `sqls` on `examples`."
+    ev = cfg.evaluation
+    df = evaluate(sqls, examples=examples, workers=ev.num_workers, timeout=ev.query_timeout, budget=ev.compare_budget).examples
+    ok = df['exec_match'].dropna().astype(bool)
+    err = df.loc[df['exec_match'].notna(), 'pred_error'].fillna('')
+    return dict(execution_accuracy=round(float(ok.mean()), 4), exact_match=round(float(df['exact_match'].astype(float).mean()), 4),
+                right=int(ok.sum()), executable=len(ok), no_such_table=int(err.str.contains('no such table').sum()),
+                no_such_column=int(err.str.contains('no such column').sum()),
+                other_errors=int((err.ne('') & ~err.str.contains('no such (?:table|column)')).sum()),
+                wrong_rows=int((err.eq('') & ~ok).sum()), _match=df['exec_match'])
+
+# %% ../nbs/05_compare.ipynb #66567706
+def _row(name: str, v: dict, rows: dict, base: str|None, answers: str) -> dict:
+    r = {'row': name, 'answers': answers, **{k: x for k, x in v.items() if not k.startswith('_')}}
+    if base in rows: r['mcnemar_vs'] = {'row': base, **mcnemar(rows[base]['_match'], v['_match'])}
+    return r
+
+def decoding_rows(cfg: Config, run_dir: Path|str, split: str, examples: list) -> list[dict]:
+    "The rows of `split` (`valid` or `spider`) on `examples` that `run_dir` has answers for; McNemar against the row built on."
+    samples = {d: run_answers(f, examples) for d in ('free', 'constrained')
+               for f in [answers_file(run_dir, d, f'{split}.samples')] if f.exists()}
+    beams = {b: run_answers(f, examples) for b in DECODINGS[2:] for f in [answers_file(run_dir, b, split)] if f.exists()}
+    if 'free' not in samples: return []
+    k = {d: min(len(r['candidates']) for r in rs) for d, rs in samples.items()}  # sampled passes per question
+    tables, timeout = [schema_names(e.schema) for e in examples], cfg.evaluation.query_timeout
+    verdicts, out = {}, []
+    def add(name, sqls, base=None, answers='one'):
+        verdicts[name] = v = row_verdicts(cfg, sqls, examples)
+        out.append(_row(name, v, verdicts, base, answers))
+    top = lambda b: [r['beams'][0] for r in beams[b]]
+    checked = lambda b: [choose_by_schema(r['beams'], t) for r, t in zip(beams[b], tables)]
+    schema_vote = lambda rs, n: [choose_by_schema([r['sql'], *r['candidates'][:n]], t, 'vote') for r, t in zip(rs, tables)]
+    exec_vote = lambda rs, n, extra=None: [choose_by_execution(e, [r['sql'], *r['candidates'][:n], *(extra[i] if extra else [])],
+                                                               'vote', timeout) for i, (r, e) in enumerate(zip(rs, examples))]
+    add('greedy', [r['sql'] for r in samples['free']])
+    if 'constrained' in samples: add('+ constraint', [r['sql'] for r in samples['constrained']], 'greedy')
+    if 'beam4' in beams:
+        add('beam 4, top beam', top('beam4'), 'greedy')
+        add('beam 4 + schema check', checked('beam4'), 'beam 4, top beam')
+    if 'beam4c' in beams:
+        add('+ constraint, beam 4, top beam', top('beam4c'), '+ constraint')
+        add('+ constraint, beam 4 + schema check', checked('beam4c'), '+ constraint, beam 4, top beam')
+    if 'beam8c' in beams:
+        if 'beam4c' not in beams: add('+ constraint, beam 8, top beam', top('beam8c'), '+ constraint')
+        add('+ constraint, beam 8 + schema check', checked('beam8c'),
+            '+ constraint, beam 4 + schema check' if 'beam4c' in beams else '+ constraint, beam 8, top beam')
+    n = max((s for s in (8, 16) if k.get('constrained', 0) >= s), default=0)  # the constrained vote's passes: 8 or 16
+    if n: add(f'+ constraint, {n + 1} samples + schema vote', schema_vote(samples['constrained'], n), '+ constraint',
+              f'{n + 1} sampled, no execution')
+    for d, label, first_base in [('free', 'vote over', 'greedy'), ('constrained', '+ constraint, vote over', 'vote over 9')]:
+        for size, prev in [(9, None), (17, 9)]:
+            if k.get(d, 0) >= size - 1:
+                add(f'{label} {size}', exec_vote(samples[d], size - 1), f'{label} {prev}' if prev else first_base,
+                    f'{size}, by execution')
+    if 'beam4c' in beams and k.get('constrained', 0) >= 16:
+        add('+ constraint, vote over 17 + 4 beams', exec_vote(samples['constrained'], 16, [r['beams'] for r in beams['beam4c']]),
+            '+ constraint, vote over 17', '21, by execution')
+    return out
+
+# %% ../nbs/05_compare.ipynb #1e114adc
+def em_rows(cfg: Config, run_dir: Path|str, benchmark: str) -> list[dict]:
+    "Exact match (0-1, all of `benchmark`'s dev questions) of the run's greedy, constrained and beam + schema check answers."
+    exs = load_benchmark(benchmark, 'dev', data_root(cfg))
+    tables = [schema_names(e.schema) for e in exs]
+    rows = {'greedy': ('free', None), '+ constraint': ('constrained', 'greedy'),
+            '+ constraint, beam 4 + schema check': ('beam4c', '+ constraint'),
+            '+ constraint, beam 8 + schema check': ('beam8c', '+ constraint')}
+    em, out = {}, []
+    for name, (decoding, base) in rows.items():
+        f = answers_file(run_dir, decoding, benchmark)
+        if not f.exists(): continue
+        rs = run_answers(f, exs)
+        sqls = [choose_by_schema(r['beams'], t) for r, t in zip(rs, tables)] if 'beams' in rs[0] else [r['sql'] for r in rs]
+        em[name] = evaluate(sqls, examples=exs, workers=cfg.evaluation.num_workers).examples['exact_match']
+        out.append(dict(row=name, questions=len(exs), exact_match=round(float(em[name].astype(float).mean()), 4),
+                        **({'mcnemar_vs': {'row': base, **mcnemar(em[base], em[name])}} if base in em else {})))
+    return out
+
+# %% ../nbs/05_compare.ipynb #ca6d4c3c
+def decoding_ablation(cfg: Config, run_dir: Path|str) -> dict:
+    "`{cspider, bird: EM rows; valid, spider: decoding_rows}` of everything `run_dir` has answers for."
+    from simplesql.finetune import train_valid_split  # the validation split the run's recipe was chosen on
+    out = {b: rows for b in ('cspider', 'bird') for rows in [em_rows(cfg, run_dir, b)] if rows}
+    if answers_file(run_dir, 'free', 'valid.samples').exists():
+        out['valid'] = decoding_rows(cfg, run_dir, 'valid', train_valid_split(cfg)[1])
+    out['spider'] = decoding_rows(cfg, run_dir, 'spider', load_benchmark('spider', 'dev', data_root(cfg)))
+    return out
+
+def ablation_phase(cfg: Config, run_dir: Path|str, name: str = 'ablation.json') -> Optional[Path]:
+    "Score the run's decoding rows into `run_dir/name` unless there; None when the run has no decoding folder."
+    run_dir = Path(run_dir)
+    if not any((run_dir/d).is_dir() for d in DECODINGS[1:]): return None
+    out = run_dir/name
+    if not out.exists(): out.write_text(json.dumps(decoding_ablation(cfg, run_dir), indent=1, default=float) + '\n')
+    return out
+
+# %% ../nbs/05_compare.ipynb #e94b1827
+def ablation_table(rows: list[dict]) -> pd.DataFrame:
+    "One line per decoding row: EX %, `answers`, no such table / column, and McNemar's p against `vs`."
+    return pd.DataFrame({r['row']: {'EX': round(100 * r['execution_accuracy'], 1), 'answers': r['answers'],
+                                    'no such table': r['no_such_table'], 'no such column': r['no_such_column'],
+                                    'vs': r.get('mcnemar_vs', {}).get('row', ''),
+                                    'p': f"{r['mcnemar_vs']['p_value']:.2g}" if 'mcnemar_vs' in r else ''} for r in rows}).T
+
+# %% ../nbs/05_compare.ipynb #92021656
+def _differences(new: dict, old: dict) -> list[str]:
+    "The rows of `new` whose numbers are not `old`'s (splits of `old` that `new` lacks are ignored: e.g. CPU rows)."
+    return [f"{split}: {r['row']}" for split, rows in new.items() for r, o in zip(rows, old.get(split, [None] * len(rows))) if r != o] + \
+           [f"{split}: {len(rows)} rows, {len(old[split])} committed" for split, rows in new.items()
+            if split in old and len(rows) != len(old[split])]
+
+def ablation_cmd(argv=None):
+    "Score a run's decoding rows (grammar, beams, votes) from its answers and print them."
+    p = command_parser('ablation', "score a run's decoding rows (grammar, beams, votes) from its answers",
+                       {'run_dir': 'folder of the run (its config.yaml and answer folders)'})
+    p.add_argument('--check', default=None, help='compare with this committed file of the run instead of writing ablation.json')
+    a = p.parse_args(argv)
+    run = Path(a.run_dir)
+    if not any((run/d).is_dir() for d in DECODINGS[1:]):
+        raise ValueError(f"{run} has no decoding folders ({', '.join(DECODINGS[1:])}): nothing to score")
+    cfg = load_config(a.config or run/'config.yaml', a.overrides)
+    rows = decoding_ablation(cfg, run)
+    for split in ('valid', 'spider'):
+        if rows.get(split): print(f'{split}:'); print(ablation_table(rows[split]).to_string())
+    if a.check:
+        diff = _differences(rows, json.loads((run/a.check).read_text()))
+        print(f"differs from {a.check}: " + '; '.join(diff) if diff else f"every row equals {a.check}")
+        if diff: raise SystemExit(1)
+    else: (run/'ablation.json').write_text(json.dumps(rows, indent=1, default=float) + '\n'); print(f"written: {run/'ablation.json'}")
+    return rows
+
 # %% ../nbs/05_compare.ipynb #4a7bbfd8
 def phase_examples(cfg: Config, benchmark: str) -> list[Example]:
     "The questions a phase answers: `benchmark`'s dev split (`benchmark.limit` of them), or `pairs`: your held-out pairs."
@@ -247,7 +404,7 @@ def before_after(scores: dict) -> pd.DataFrame:
 
 # %% ../nbs/05_compare.ipynb #ae82c2dd
 def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'), quant: str = 'q8_0') -> dict:
-    "Baseline → finetune → export → finetuned → scores → comparison, each phase skipped when done."
+    "Baseline → finetune → export → finetuned → scores → comparison (→ decoding rows), each phase skipped when done."
     run_dir = Path(run_dir)
     exs = {'pairs': phase_examples(cfg, 'pairs')} if 'pairs' in benchmarks else {}  # your pairs checked once, not per phase
     for b in benchmarks: predict_phase(cfg, run_dir/'baseline', b, examples=exs.get(b))
@@ -259,7 +416,7 @@ def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'b
     after = scores.get(('voted', 'spider'), scores['finetuned', 'spider'])
     base, ft = scores['baseline', 'spider'].examples, after.examples
     return dict(scores=scores, gguf=gguf, compare=compare(base, ft), before_after=before_after(scores),
-                mcnemar=mcnemar(base['exec_match'], ft['exec_match']))
+                mcnemar=mcnemar(base['exec_match'], ft['exec_match']), ablation=ablation_phase(cfg, run_dir))
 
 # %% ../nbs/05_compare.ipynb #488361cb
 def _benchmark_list(arg: str) -> tuple:
@@ -285,6 +442,8 @@ def pipeline_cmd(argv=None):
     mc = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r['mcnemar'].items()}
     print(r['compare'].to_string()); print('McNemar (EX):', mc)
     print(r['before_after'].to_string())
+    if r['ablation']: print(f"decoding rows on Spider dev ({r['ablation']}):\n" +
+                           ablation_table(json.loads(r['ablation'].read_text())['spider']).to_string())
     if a.name and r['gguf']:
         from simplesql.ship import publish_model
         print(f"your model: {publish_model(r['gguf'], a.name, cfg)}; ask it: simplesql ask DB \"question\" --model {a.name}")
