@@ -179,7 +179,8 @@ def run_answers(path: Path, examples: list) -> list[dict]:
 
 # %% ../nbs/05_compare.ipynb #2f7754dd
 def row_verdicts(cfg: Config, sqls: list[str], examples: list) -> dict:
-    "EX (0-1, executable questions), EM, right/executable counts and the wrong answers by cause, for `sqls` on `examples`."
+    """EX (0-1, executable questions), EM, right/executable counts and the wrong answers by cause, for `sqls` on `examples`;
+    `_match`, `_em`: the per-question verdicts."""
     ev = cfg.evaluation
     df = evaluate(sqls, examples=examples, workers=ev.num_workers, timeout=ev.query_timeout, budget=ev.compare_budget).examples
     ok = df['exec_match'].dropna().astype(bool)
@@ -188,7 +189,7 @@ def row_verdicts(cfg: Config, sqls: list[str], examples: list) -> dict:
                 right=int(ok.sum()), executable=len(ok), no_such_table=int(err.str.contains('no such table').sum()),
                 no_such_column=int(err.str.contains('no such column').sum()),
                 other_errors=int((err.ne('') & ~err.str.contains('no such (?:table|column)')).sum()),
-                wrong_rows=int((err.eq('') & ~ok).sum()), _match=df['exec_match'])
+                wrong_rows=int((err.eq('') & ~ok).sum()), _match=df['exec_match'], _em=df['exact_match'])
 
 # %% ../nbs/05_compare.ipynb #66567706
 def _row(name: str, v: dict, rows: dict, base: str|None, answers: str) -> dict:
@@ -200,8 +201,8 @@ def decoding_rows(cfg: Config, run_dir: Path|str, split: str, examples: list) ->
     "The rows of `split` (`valid` or `spider`) on `examples` that `run_dir` has answers for; McNemar against the row built on."
     samples = {d: run_answers(f, examples) for d in ('free', 'constrained')
                for f in [answers_file(run_dir, d, f'{split}.samples')] if f.exists()}
-    beams = {b: run_answers(f, examples) for b in DECODINGS[2:] for f in [answers_file(run_dir, b, split)] if f.exists()}
     if 'free' not in samples: return []
+    beams = {b: run_answers(f, examples) for b in DECODINGS[2:] for f in [answers_file(run_dir, b, split)] if f.exists()}
     k = {d: min(len(r['candidates']) for r in rs) for d, rs in samples.items()}  # sampled passes per question
     tables, timeout = [schema_names(e.schema) for e in examples], cfg.evaluation.query_timeout
     verdicts, out = {}, []
@@ -252,8 +253,8 @@ def em_rows(cfg: Config, run_dir: Path|str, benchmark: str) -> list[dict]:
         if not f.exists(): continue
         rs = run_answers(f, exs)
         sqls = [choose_by_schema(r['beams'], t) for r, t in zip(rs, tables)] if 'beams' in rs[0] else [r['sql'] for r in rs]
-        em[name] = evaluate(sqls, examples=exs, workers=cfg.evaluation.num_workers).examples['exact_match']
-        out.append(dict(row=name, questions=len(exs), exact_match=round(float(em[name].astype(float).mean()), 4),
+        v = row_verdicts(cfg, sqls, exs); em[name] = v['_em']
+        out.append(dict(row=name, questions=len(exs), exact_match=v['exact_match'],
                         **({'mcnemar_vs': {'row': base, **mcnemar(em[base], em[name])}} if base in em else {})))
     return out
 
@@ -267,13 +268,15 @@ def decoding_ablation(cfg: Config, run_dir: Path|str) -> dict:
     out['spider'] = decoding_rows(cfg, run_dir, 'spider', load_benchmark('spider', 'dev', data_root(cfg)))
     return out
 
+def _has_decodings(run_dir: Path) -> bool: return any((run_dir/d).is_dir() for d in DECODINGS[1:])
+def _write_rows(path: Path, rows: dict) -> Path: path.write_text(json.dumps(rows, indent=1, default=float) + '\n'); return path
+
 def ablation_phase(cfg: Config, run_dir: Path|str, name: str = 'ablation.json') -> Optional[Path]:
     "Score the run's decoding rows into `run_dir/name` unless there; None when the run has no decoding folder."
     run_dir = Path(run_dir)
-    if not any((run_dir/d).is_dir() for d in DECODINGS[1:]): return None
+    if not _has_decodings(run_dir): return None
     out = run_dir/name
-    if not out.exists(): out.write_text(json.dumps(decoding_ablation(cfg, run_dir), indent=1, default=float) + '\n')
-    return out
+    return out if out.exists() else _write_rows(out, decoding_ablation(cfg, run_dir))
 
 # %% ../nbs/05_compare.ipynb #e94b1827
 def ablation_table(rows: list[dict]) -> pd.DataFrame:
@@ -297,7 +300,7 @@ def ablation_cmd(argv=None):
     p.add_argument('--check', default=None, help='compare with this committed file of the run instead of writing ablation.json')
     a = p.parse_args(argv)
     run = Path(a.run_dir)
-    if not any((run/d).is_dir() for d in DECODINGS[1:]):
+    if not _has_decodings(run):
         raise ValueError(f"{run} has no decoding folders ({', '.join(DECODINGS[1:])}): nothing to score")
     cfg = load_config(a.config or run/'config.yaml', a.overrides)
     rows = decoding_ablation(cfg, run)
@@ -307,7 +310,7 @@ def ablation_cmd(argv=None):
         diff = _differences(rows, json.loads((run/a.check).read_text()))
         print(f"differs from {a.check}: " + '; '.join(diff) if diff else f"every row equals {a.check}")
         if diff: raise SystemExit(1)
-    else: (run/'ablation.json').write_text(json.dumps(rows, indent=1, default=float) + '\n'); print(f"written: {run/'ablation.json'}")
+    else: print(f"written: {_write_rows(run/'ablation.json', rows)}")
     return rows
 
 # %% ../nbs/05_compare.ipynb #4a7bbfd8
