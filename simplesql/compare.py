@@ -162,9 +162,10 @@ _PIPELINE_ANSWERS = {'spider.samples': 'spider.samples.jsonl', 'cspider': 'cspid
 def answers_file(run_dir: Path|str, decoding: str, name: str) -> Path:
     "The answers `name` (`SPLIT.samples`, a beam folder's `SPLIT`, `cspider`, `bird`) decoded as `decoding` in `run_dir`."
     run_dir = Path(run_dir)
-    if decoding == 'free' and name in _PIPELINE_ANSWERS and (run_dir/'finetuned').is_dir():  # a pipeline run's
-        return run_dir/'finetuned'/_PIPELINE_ANSWERS[name]
-    return run_dir/decoding/f'{name}.jsonl.gz'
+    own = run_dir/decoding/f'{name}.jsonl.gz'  # a decoding folder's answers, e.g. more passes than the pipeline voted over
+    if decoding == 'free' and name in _PIPELINE_ANSWERS and (run_dir/'finetuned').is_dir() and not own.exists():
+        return run_dir/'finetuned'/_PIPELINE_ANSWERS[name]  # a pipeline run's
+    return own
 
 # %% ../nbs/05_compare.ipynb #1cc6d021
 def run_answers(path: Path, examples: list) -> list[dict]:

@@ -113,6 +113,10 @@ class FinetuneConfig:
     augment_values: float = 0.0  # another value of a column the question names, in question and SQL
     augment_schema_order: float = 0.0  # the prompt's tables in another order
     augment_casing: float = 0.0  # table and column names in lower or upper case, schema and SQL
+    # speed only, the same updates (chapter 04c measures each; 04_finetune checks the losses agree):
+    padding_free: bool = False  # a batch's examples in one row with position_ids, no padding (trl's padding_free)
+    use_liger_kernel: bool = False  # Liger Kernel's fused RMSNorm, RoPE and SwiGLU (a GPU: they are Triton kernels)
+    torch_compile: bool = False  # the model compiled by torch.compile
 
 # %% ../nbs/00_core.ipynb #432a71db
 @dataclass

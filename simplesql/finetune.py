@@ -129,9 +129,14 @@ def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_
     "trl `SFTConfig` from the finetuning section."
     from trl import SFTConfig
     f = cfg.finetuning
+    if f.use_liger_kernel and not cuda:
+        raise ConfigError("finetuning.use_liger_kernel needs a GPU (Liger's kernels are Triton): set it to false here")
+    # padding-free without packing cannot truncate: the records must fit (prepare_data's are Spider's, < 2,048 tokens)
+    pf = f.packing or f.padding_free
     return SFTConfig(output_dir=str(out_dir), learning_rate=f.learning_rate, per_device_train_batch_size=f.batch_size,
         gradient_accumulation_steps=f.gradient_accumulation_steps, num_train_epochs=f.num_epochs, max_steps=max_steps,
-        max_length=f.max_seq_length, packing=f.packing, padding_free=f.packing, completion_only_loss=True,
+        max_length=None if pf and not f.packing else f.max_seq_length, packing=f.packing, padding_free=pf,
+        use_liger_kernel=f.use_liger_kernel, torch_compile=f.torch_compile, completion_only_loss=True,
         eos_token=eos_token, gradient_checkpointing=f.gradient_checkpointing, bf16=cuda, use_cpu=not cuda,
         lr_scheduler_type='cosine', warmup_steps=0.03, logging_steps=10 if max_steps < 0 else 1,
         save_steps=f.save_steps, save_total_limit=2, eval_strategy='steps' if has_eval else 'no',
@@ -153,15 +158,15 @@ def save_log(trainer, path: Path):
 
 # %% ../nbs/04_finetune.ipynb #37d3b747
 def finetune(cfg: Config, out_dir: Path|str, train_examples: list|None = None, eval_examples: list|None = None,
-             max_steps: int = -1, resume: bool = False, callbacks=None):
-    "Finetune the configured model on examples or prompt/completion records (default: the benchmark's train split)."
+             max_steps: int = -1, resume: bool = False, callbacks=None, model=None):
+    "Finetune the configured model (or `model`, e.g. random weights of a shape: chapter 04c) on examples or prompt/completion records (default: the benchmark's train split)."
     import torch
     from trl import SFTTrainer
     cuda = torch.cuda.is_available()
     if train_examples is None:
         train_examples, eval_examples, _ = training_examples(cfg)  # with your pairs and the augmentations (below)
     tok = load_tokenizer(cfg)
-    model = load_model(cfg)
+    model = model if model is not None else load_model(cfg)
     ds = lambda exs: sft_dataset(exs, tok, cfg.benchmark) if exs else None
     args = sft_config(cfg, Path(out_dir), cuda, max_steps, bool(eval_examples), end_of_turn(tok))
     trainer = SFTTrainer(model=model, args=args, train_dataset=ds(train_examples), eval_dataset=ds(eval_examples),

@@ -110,7 +110,11 @@ def ll_tokenizer(tokenizer, eos: tuple[int, ...]|None = None):
     from tokenizers import decoders
     bt = copy.copy(tokenizer.backend_tokenizer); bt.no_padding(); bt.no_truncation()
     if type(bt.pre_tokenizer).__name__ == 'ByteLevel': bt.decoder = decoders.ByteLevel()  # see below
-    lt = llguidance.LLTokenizer(bt.to_str(), eos_token=list(eos) if eos else tokenizer.eos_token_id)
+    try: lt = llguidance.LLTokenizer(bt.to_str(), eos_token=list(eos) if eos else tokenizer.eos_token_id)
+    except TypeError as e:  # llguidance < 1.7 takes one end token, not a list
+        from importlib.metadata import version
+        raise ImportError(f"llguidance {version('llguidance')} is too old for a model with several end tokens: "
+                          "pip install -U 'llguidance>=1.7'") from e
     ids = tokenizer(PROBE_SQL, add_special_tokens=False)['input_ids']
     if lt.decode_str(ids).strip() != tokenizer.decode(ids).strip():
         raise ValueError(f"llguidance reads this tokenizer wrongly ({lt.dbg_tokens(ids)[:60]}…): "

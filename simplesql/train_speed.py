@@ -4,15 +4,16 @@
 
 # %% ../nbs/04c_train_speed.ipynb #081be24b
 from __future__ import annotations
-import gc, json, math, random, time
+import gc, json, math, random, tempfile, time
 from pathlib import Path
 from typing import Optional
 from .core import *
 from .finetune import lora_config
 
 # %% auto #0
-__all__ = ['H100_BF16_FLOPS', 'LLAMA_SHAPES', 'random_llama', 'synthetic_lengths', 'load_lengths', 'make_batches',
-           'train_throughput', 'default_grid', 'throughput_grid', 'projected_hours', 'bench_train', 'bench_train_cmd']
+__all__ = ['H100_BF16_FLOPS', 'LLAMA_SHAPES', 'FINETUNE_OPTIONS', 'random_llama', 'synthetic_lengths', 'load_lengths',
+           'make_batches', 'train_throughput', 'default_grid', 'throughput_grid', 'projected_hours', 'bench_train',
+           'bench_train_cmd', 'peak_bf16_flops', 'finetune_throughput', 'option_rows', 'finetune_grid']
 
 # %% ../nbs/04c_train_speed.ipynb #63737af5
 H100_BF16_FLOPS = 989e12  # H100 SXM, dense bf16 tensor-core peak
@@ -273,6 +274,8 @@ def _bench_train_parser():
                    help='JSON or JSONL file of example lengths in tokens (default: synthetic, mean 650)')
     p.add_argument('--steps', type=int, default=20); p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--out', default=None, help='JSONL file each result is appended to as soon as it is measured')
+    p.add_argument('--data', default=None, help='prepared records (simplesql prepare-data): measure FINETUNE_OPTIONS '
+                   'through finetune (trl) on them instead of the hand-written loop')
     return p
 
 # %% ../nbs/04c_train_speed.ipynb #f07d9fe7
@@ -280,6 +283,91 @@ def bench_train_cmd(argv=None):
     "Measure finetuning throughput on random-weight Llama shapes, and what it means for the recipe's hours."
     a = _bench_train_parser().parse_args(argv)
     cfg = load_config(a.config, a.overrides)
+    if a.data:
+        from simplesql.finetune import read_prepared
+        return finetune_grid(cfg, read_prepared(resolve_path(a.data))[0], a.shapes.split(','), steps=a.steps,
+                             warmup=a.warmup, out=resolve_path(a.out) if a.out else None)
     lengths = load_lengths(a.lengths) if a.lengths else synthetic_lengths()
     return bench_train(a.shapes.split(','), lengths, a.steps, a.warmup, resolve_path(a.out) if a.out else None,
                        cfg.finetuning.lora_r, cfg.finetuning.num_epochs)
+
+# %% ../nbs/04c_train_speed.ipynb #1d341571
+def peak_bf16_flops(device_name: str) -> Optional[float]:
+    "Dense bf16 tensor-core peak in FLOP/s of a GPU named `device_name` (H100 and H200: NVIDIA's datasheets); None if unknown."
+    return H100_BF16_FLOPS if any(k in device_name for k in ('H100', 'H200')) else None
+
+# %% ../nbs/04c_train_speed.ipynb #f7570f32
+def _step_clock():
+    "A trainer callback that notes the time at the end of every optimizer step, once the GPU has finished it (`.t`)."
+    import torch
+    from transformers import TrainerCallback
+    class StepClock(TrainerCallback):
+        def __init__(self): self.t = []
+        def on_step_end(self, args, state, control, **kw):
+            if torch.cuda.is_available(): torch.cuda.synchronize()
+            self.t.append(time.perf_counter())
+    return StepClock()
+
+# %% ../nbs/04c_train_speed.ipynb #322eaf72
+def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b', steps: int = 20,
+                        warmup: int = 3) -> dict:
+    "Real tokens/s, MFU (4·N) and peak memory of `finetune` on a random `shape` Llama over prompt/completion `records`."
+    import torch
+    from simplesql.finetune import finetune, load_tokenizer
+    f, cuda = cfg.finetuning, torch.cuda.is_available()
+    tok = load_tokenizer(cfg)
+    torch.manual_seed(f.seed)  # the same random weights for every option, so their losses compare
+    model = random_llama({**(LLAMA_SHAPES[shape] if isinstance(shape, str) else shape), 'vocab_size': len(tok)})
+    n_mm = sum(x.weight.numel() for x in model.modules() if isinstance(x, torch.nn.Linear))  # incl. the LM head
+    dev = torch.cuda.get_device_name() if cuda else 'cpu'
+    res = dict(shape=shape if isinstance(shape, str) else 'custom', through='finetune', method=f.method,
+               batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=f.padding_free,
+               grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile, device=dev,
+               params=sum(p.numel() for p in model.parameters()), linear_params=n_mm)
+    if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
+    clock = _step_clock()
+    with tempfile.TemporaryDirectory() as d:
+        try: tr = finetune(cfg, d, records, None, max_steps=warmup + steps, callbacks=[clock], model=model)
+        except torch.cuda.OutOfMemoryError: tr = None; res['error'] = 'OOM'
+    if tr is not None:
+        toks = [h['num_tokens'] for h in tr.state.log_history if 'num_tokens' in h]  # real tokens so far, each step
+        rate = (toks[-1] - toks[warmup - 1]) / (clock.t[-1] - clock.t[warmup - 1])
+        peak = peak_bf16_flops(dev)
+        res.update(tokens_per_s=round(rate, 1), step_s=round((clock.t[-1] - clock.t[warmup - 1]) / steps, 4),
+                   tflops=float(f'{4 * n_mm * rate / 1e12:.3g}'),
+                   mfu=float(f'{4 * n_mm * rate / peak:.3g}') if peak else None,
+                   loss_first=next(h['loss'] for h in tr.state.log_history if 'loss' in h))
+    del model, tr; gc.collect()
+    if cuda: res['peak_mem_gib'] = round(torch.cuda.max_memory_allocated() / 2**30, 2); torch.cuda.empty_cache()
+    return res
+
+# %% ../nbs/04c_train_speed.ipynb #17c86a70
+FINETUNE_OPTIONS = [  # (row name, finetuning.* overrides, each row's on top of the previous one's)
+    ('baseline: padded 4×1024, checkpointing', ['packing=false', 'batch_size=4', 'max_seq_length=1024',
+                                                'gradient_checkpointing=true']),
+    ('+ packed to 4096 (padding-free)', ['packing=true', 'batch_size=1', 'max_seq_length=4096']),
+    ('+ no checkpointing', ['gradient_checkpointing=false']),
+    ('+ Liger kernels', ['use_liger_kernel=true']),
+    ('+ micro-batch 2', ['batch_size=2']),
+    ('+ torch.compile', ['torch_compile=true'])]
+
+def option_rows(cfg: Config, options=FINETUNE_OPTIONS) -> list[tuple[str, Config]]:
+    "(row name, config) for each row of `options`, each row's overrides applied on top of the rows before it."
+    rows, over = [], ['finetuning.method=lora', 'finetuning.lora_r=16', 'finetuning.lora_alpha=32',
+                      'finetuning.gradient_accumulation_steps=1']
+    for name, o in options:
+        over = over + [f'finetuning.{x}' for x in o]; rows.append((name, apply_overrides(cfg, over)))
+    return rows
+
+# %% ../nbs/04c_train_speed.ipynb #6a525b3b
+def finetune_grid(cfg: Config, records: list[dict], shapes=('7b',), options=FINETUNE_OPTIONS, steps: int = 20,
+                  warmup: int = 3, out: Path|None = None) -> list[dict]:
+    "`finetune_throughput` of each shape × option row (`option_rows`), printed as they come and appended to `out`."
+    rows = []
+    for shape in shapes:
+        for name, c in option_rows(cfg, options):
+            r = {'row': name, **finetune_throughput(c, records, shape, steps, warmup)}; rows.append(r)
+            print(f"{shape} | {name} | " + (r.get('error') or f"{r['tokens_per_s']:,.0f} tok/s, MFU {r['mfu']}, "
+                  f"{r.get('peak_mem_gib', '')} GiB"), flush=True)
+            if out: write_jsonl(out, [r], append=True)
+    return rows
