@@ -314,6 +314,7 @@ def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b'
     "Real tokens/s, MFU (4·N) and peak memory of `finetune` on a random `shape` Llama over prompt/completion `records`."
     import torch
     from simplesql.finetune import finetune, load_tokenizer
+    if warmup < 1: raise ValueError(f"warmup must be at least 1 step (got {warmup}): the rate is timed from its end")
     f, cuda = cfg.finetuning, torch.cuda.is_available()
     tok = load_tokenizer(cfg)
     torch.manual_seed(f.seed)  # the same random weights for every option, so their losses compare
