@@ -158,6 +158,18 @@ def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, st
                step_s=round(dt / steps, 4), tflops=float(f'{flops / 1e12:.3g}'),
                mfu=float(f'{flops / H100_BF16_FLOPS:.3g}'), loss_first=losses[0].item(), loss_last=losses[-1].item())
 
+# %% ../nbs/04c_train_speed.ipynb #26ea2f77
+def _measured(res: dict, device, run) -> dict:
+    "`res` after `run()` (which writes what it measured into it), with peak GPU memory; `error='OOM'` when it does not fit."
+    import torch
+    cuda = device.type == 'cuda'
+    if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
+    try: run()
+    except torch.cuda.OutOfMemoryError: res['error'] = 'OOM'
+    gc.collect()  # the model, optimizer and batches lived only in run's frame: free them before the next run
+    if cuda: res['peak_mem_gib'] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2); torch.cuda.empty_cache()
+    return res
+
 # %% ../nbs/04c_train_speed.ipynb #ead0348c
 def train_throughput(shape='smollm2-135m', method='lora', batch_size=4, max_len=1024, packing=False, grad_ckpt=True,
                      steps=20, warmup=3, lengths=None, device=None, lora_r=16, compile=False, lr=1e-4) -> dict:
@@ -167,13 +179,8 @@ def train_throughput(shape='smollm2-135m', method='lora', batch_size=4, max_len=
     device = _default_device(device); cuda = device.type == 'cuda'
     res = dict(shape=shape, method=method, batch_size=batch_size, max_len=max_len, packing=packing, grad_ckpt=grad_ckpt,
                device=torch.cuda.get_device_name(device) if cuda else 'cpu')
-    if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
-    try: _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, steps, warmup, lengths, device,
-                      lora_r, compile, lr)
-    except torch.cuda.OutOfMemoryError: res['error'] = 'OOM'
-    gc.collect()  # the model, optimizer and batches lived only in _timed_steps' frame: free them before the next run
-    if cuda: res['peak_mem_gib'] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2); torch.cuda.empty_cache()
-    return res
+    return _measured(res, device, lambda: _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt,
+                                                       steps, warmup, lengths, device, lora_r, compile, lr))
 
 # %% ../nbs/04c_train_speed.ipynb #719abfa1
 def _grid_7b() -> list[dict]:
@@ -309,38 +316,38 @@ def _step_clock():
     return StepClock()
 
 # %% ../nbs/04c_train_speed.ipynb #322eaf72
+def _timed_finetune(res: dict, cfg: Config, records: list[dict], shape, steps: int, warmup: int):
+    "Build the random model, time `finetune`'s optimizer steps on it and write what was measured into `res`."
+    import torch
+    from simplesql.finetune import finetune, load_tokenizer
+    torch.manual_seed(cfg.finetuning.seed)  # the same random weights for every option, so their losses compare
+    kw = LLAMA_SHAPES[shape] if isinstance(shape, str) else shape
+    model = random_llama({**kw, 'vocab_size': len(load_tokenizer(cfg))})
+    n_mm = sum(x.weight.numel() for x in model.modules() if isinstance(x, torch.nn.Linear))  # incl. the LM head
+    res.update(params=sum(p.numel() for p in model.parameters()), linear_params=n_mm)
+    clock = _step_clock()
+    with tempfile.TemporaryDirectory() as d:
+        tr = finetune(cfg, d, records, None, max_steps=warmup + steps, callbacks=[clock], model=model)
+    log = tr.state.log_history
+    toks = [h['num_tokens'] for h in log if 'num_tokens' in h]  # real tokens so far, each step
+    rate = (toks[-1] - toks[warmup - 1]) / (clock.t[-1] - clock.t[warmup - 1])
+    peak = peak_bf16_flops(res['device'])
+    res.update(tokens_per_s=round(rate, 1), step_s=round((clock.t[-1] - clock.t[warmup - 1]) / steps, 4),
+               tflops=float(f'{4 * n_mm * rate / 1e12:.3g}'),
+               mfu=float(f'{4 * n_mm * rate / peak:.3g}') if peak else None,
+               loss_first=next(h['loss'] for h in log if 'loss' in h))
+
 def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b', steps: int = 20,
                         warmup: int = 3) -> dict:
     "Real tokens/s, MFU (4·N) and peak memory of `finetune` on a random `shape` Llama over prompt/completion `records`."
     import torch
-    from simplesql.finetune import finetune, load_tokenizer
     if warmup < 1: raise ValueError(f"warmup must be at least 1 step (got {warmup}): the rate is timed from its end")
-    f, cuda = cfg.finetuning, torch.cuda.is_available()
-    tok = load_tokenizer(cfg)
-    torch.manual_seed(f.seed)  # the same random weights for every option, so their losses compare
-    model = random_llama({**(LLAMA_SHAPES[shape] if isinstance(shape, str) else shape), 'vocab_size': len(tok)})
-    n_mm = sum(x.weight.numel() for x in model.modules() if isinstance(x, torch.nn.Linear))  # incl. the LM head
-    dev = torch.cuda.get_device_name() if cuda else 'cpu'
+    f, device = cfg.finetuning, _default_device()
     res = dict(shape=shape if isinstance(shape, str) else 'custom', through='finetune', method=f.method,
                batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=f.padding_free,
-               grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile, device=dev,
-               params=sum(p.numel() for p in model.parameters()), linear_params=n_mm)
-    if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
-    clock = _step_clock()
-    with tempfile.TemporaryDirectory() as d:
-        try: tr = finetune(cfg, d, records, None, max_steps=warmup + steps, callbacks=[clock], model=model)
-        except torch.cuda.OutOfMemoryError: tr = None; res['error'] = 'OOM'
-    if tr is not None:
-        toks = [h['num_tokens'] for h in tr.state.log_history if 'num_tokens' in h]  # real tokens so far, each step
-        rate = (toks[-1] - toks[warmup - 1]) / (clock.t[-1] - clock.t[warmup - 1])
-        peak = peak_bf16_flops(dev)
-        res.update(tokens_per_s=round(rate, 1), step_s=round((clock.t[-1] - clock.t[warmup - 1]) / steps, 4),
-                   tflops=float(f'{4 * n_mm * rate / 1e12:.3g}'),
-                   mfu=float(f'{4 * n_mm * rate / peak:.3g}') if peak else None,
-                   loss_first=next(h['loss'] for h in tr.state.log_history if 'loss' in h))
-    del model, tr; gc.collect()
-    if cuda: res['peak_mem_gib'] = round(torch.cuda.max_memory_allocated() / 2**30, 2); torch.cuda.empty_cache()
-    return res
+               grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile,
+               device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu')
+    return _measured(res, device, lambda: _timed_finetune(res, cfg, records, shape, steps, warmup))
 
 # %% ../nbs/04c_train_speed.ipynb #17c86a70
 FINETUNE_OPTIONS = [  # (row name, finetuning.* overrides, each row's on top of the previous one's)
