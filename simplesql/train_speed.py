@@ -158,7 +158,7 @@ def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, st
                step_s=round(dt / steps, 4), tflops=float(f'{flops / 1e12:.3g}'),
                mfu=float(f'{flops / H100_BF16_FLOPS:.3g}'), loss_first=losses[0].item(), loss_last=losses[-1].item())
 
-# %% ../nbs/04c_train_speed.ipynb #26ea2f77
+# %% ../nbs/04c_train_speed.ipynb #92b465f8
 def _measured(res: dict, device, run) -> dict:
     "`res` after `run()` (which writes what it measured into it), with peak GPU memory; `error='OOM'` when it does not fit."
     import torch
