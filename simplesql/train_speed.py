@@ -344,7 +344,7 @@ def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b'
     if warmup < 1: raise ValueError(f"warmup must be at least 1 step (got {warmup}): the rate is timed from its end")
     f, device = cfg.finetuning, _default_device()
     res = dict(shape=shape if isinstance(shape, str) else 'custom', through='finetune', method=f.method,
-               batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=f.padding_free,
+               batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=f.packing or f.padding_free,
                grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile,
                device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu')
     return _measured(res, device, lambda: _timed_finetune(res, cfg, records, shape, steps, warmup))
