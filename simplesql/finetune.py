@@ -235,9 +235,9 @@ def read_prepared(data_dir: Path|str|None) -> tuple:
 
 # %% ../nbs/04_finetune.ipynb #8bb70352
 def pairs_split(cfg: Config, log=print) -> tuple[list[Example], list[Example]]:
-    "Your usable pairs (`finetuning.pairs`, checked and reported) as (training, held-out): the same split every call."
+    "Your usable pairs (`finetuning.pairs`, relative to the project root as `paths.*`; checked and reported) as (training, held-out): the same split every call."
     f, name = cfg.finetuning, Path(cfg.finetuning.pairs).name
-    good, bad = load_pairs(f.pairs, data_root(cfg)/'spider'/'database', cfg.evaluation.query_timeout)
+    good, bad = load_pairs(resolve_path(f.pairs), data_root(cfg)/'spider'/'database', cfg.evaluation.query_timeout)
     log(pairs_report(good, bad, name))
     if bad and not f.drop_invalid_pairs:
         raise ConfigError(f"{len(bad)} pairs of {name} are not usable (listed above): fix them, or set "

@@ -364,8 +364,9 @@ def _run_readonly(db: Path|str, sql: str, timeout: float, max_rows: int):
 
 # %% ../nbs/04b_ship.ipynb #2cd6d9bc
 def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, temperature: float = 0.8,
-        gguf: Path|str|None = None, max_rows: int = 1000) -> dict:
-    "Answer `question` on SQLite `db`: the SQL (chosen by execution if `samples`), its columns and rows."
+        gguf: Path|str|None = None, max_rows: int = 1000, execute: bool = True) -> dict:
+    """Answer `question` on SQLite `db`: the SQL (chosen by execution if `samples`), its columns and rows (None, not
+    run, when `execute` is False; the sampled candidates run all the same, for the vote)."""
     cfg = cfg or load_config(None, [*TRAINING_FORMAT, *SHIPPED_DECODING])
     backend = LlamaCppBackend(gguf or shipped_gguf(cfg=cfg), gen_options(cfg))
     count = lambda s: len(backend.llm.tokenize(s.encode(), add_bos=False))
@@ -374,8 +375,8 @@ def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, 
     grammar = sql_grammar(schema) if cfg.evaluation.constrained else None
     t0 = time.time(); cands = _candidates(backend, msgs, samples, temperature, grammar); sql = cands[0]
     if samples: sql = choose_by_execution(Example('ask', schema.db_id, question, '', schema, db_path=Path(db)), cands)
-    res = _run_readonly(db, sql, cfg.evaluation.query_timeout, max_rows)
-    return dict(sql=sql, columns=res.columns, rows=res.rows, error=res.error, candidates=cands,
+    res = _run_readonly(db, sql, cfg.evaluation.query_timeout, max_rows) if execute else None
+    return dict(sql=sql, columns=res and res.columns, rows=res and res.rows, error=res and res.error, candidates=cands,
                 seconds=round(time.time() - t0, 2))
 
 # %% ../nbs/04b_ship.ipynb #f842c01f
@@ -421,7 +422,8 @@ def ask_cmd(argv=None):
     "Answer a question about a SQLite database with the shipped model: print the SQL and its result."
     p = command_parser('ask', 'answer a question about any SQLite database with the shipped finetuned model',
                        {'db': 'SQLite database file', 'question': 'the question, in quotes'})
-    p.add_argument('--sql-only', action='store_true', help='print the SQL only, do not run it')
+    p.add_argument('--sql-only', action='store_true', help='print the SQL only, do not run it (with --samples the '
+                   'candidates still run, for the vote)')
     p.add_argument('--format', choices=['table', 'csv', 'json'], default='table', help='how to print the result')
     p.add_argument('--samples', type=int, default=0, help='extra sampled candidates; the answer is chosen by execution')
     p.add_argument('--max-rows', type=int, default=1000)
@@ -431,7 +433,7 @@ def ask_cmd(argv=None):
     cfg = load_config(a.config, [*TRAINING_FORMAT, *SHIPPED_DECODING, *a.overrides])
     check_database(a.db)  # a wrong file fails before the model is merged or loaded
     gguf = a.gguf or (named_model(a.model, cfg) if a.model else shipped_gguf(cfg=cfg, log=lambda s: print(s, file=sys.stderr)))
-    r = ask(a.db, a.question, cfg, a.samples, gguf=gguf, max_rows=a.max_rows)
+    r = ask(a.db, a.question, cfg, a.samples, gguf=gguf, max_rows=a.max_rows, execute=not a.sql_only)
     if a.sql_only: return print(r['sql'])
     if a.format == 'table': print(r['sql'] + '\n')
     if r['error']: raise SystemExit(f"error: the query failed ({r['error']}): {r['sql']}")
