@@ -13,3 +13,10 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 timeout ${LIMIT:-130} python3 -m simplesql.cli bench-train --data .carry/t9/d --shapes 7b --steps 12 --warmup 2 \
   model.tokenizer=.carry/t9/smoltok --out $OUT/throughput.jsonl > $OUT/bench-train.log 2>&1
 echo "rc $?"; grep "^7b |\|rror" $OUT/bench-train.log | tail -12
+
+# What happened (one call, 163 s held of the 292 s left; 130 s of it the command): five of the six rows measured
+# (results/throughput.jsonl, the rows with "through": "finetune"; log: results/gpu/logs/session9-bench-train.log):
+# padded 2.4k tokens/s, packed 4.4k, no checkpointing 7.9k (21.4% MFU), + Liger 8.1k (21.8%), micro-batch 2 7.3k.
+# The sixth, torch.compile over Liger, was still compiling when `timeout` stopped it: dynamo traced into Liger's
+# Triton kernels and their compilation failed ("'float' object has no attribute 'to'"). 126 s of device time were
+# left afterwards, below the 4 minutes a machine needs to be started: no further call this session.
