@@ -400,11 +400,11 @@ def before_after(scores: dict) -> pd.DataFrame:
     for b in dict.fromkeys(b for _, b in scores):
         if ('baseline', b) not in scores or ('finetuned', b) not in scores: continue
         before, after = scores['baseline', b].examples, scores.get(('voted', b), scores['finetuned', b]).examples
-        ex = lambda df: round(100 * df['exec_match'].dropna().astype(float).mean(), 1)
+        ex_b, ex_a = (100 * df['exec_match'].dropna().astype(float).mean() for df in (before, after))
         rows['your held-out pairs' if b == 'pairs' else f'{b} dev'] = {
-            'questions': int(before['exec_match'].notna().sum()), 'EX before': ex(before), 'EX after': ex(after),
-            'EX Δ': round(ex(after) - ex(before), 1), 'p': round(mcnemar(before['exec_match'], after['exec_match'])['p_value'], 4)}
-    return pd.DataFrame(rows).T
+            'questions': int(before['exec_match'].notna().sum()), 'EX before': round(ex_b, 1), 'EX after': round(ex_a, 1),
+            'EX Δ': round(ex_a - ex_b, 1), 'p': round(mcnemar(before['exec_match'], after['exec_match'])['p_value'], 4)}
+    return pd.DataFrame.from_dict(rows, orient='index')  # the difference of the unrounded EX, rounded once
 
 # %% ../nbs/05_compare.ipynb #ae82c2dd
 def pipeline(cfg: Config, run_dir: Path|str, benchmarks=('spider', 'cspider', 'bird'), quant: str = 'q8_0') -> dict:

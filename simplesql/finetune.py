@@ -18,11 +18,11 @@ from .augment import augment
 
 # %% auto #0
 __all__ = ['load_tokenizer', 'end_of_turn', 'sft_record', 'split_by_db', 'train_valid_split', 'sft_dataset', 'check_method',
-           'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'sft_config', 'last_checkpoint',
-           'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter', 'training_examples',
-           'prepare_data', 'read_prepared', 'pairs_split', 'mix_pairs', 'accelerate_config', 'launch_argv',
-           'launch_finetune', 'fsdp_checkpoint', 'fsdp_resume_gpus', 'prepare_data_cmd', 'finetune_and_save',
-           'finetune_cmd']
+           'under_fsdp', 'train_dtype', 'gguf_as_hf', 'load_model', 'lora_config', 'trains_padding_free', 'sft_config',
+           'last_checkpoint', 'save_log', 'finetune', 'generate_text', 'merge_and_save', 'bf16_with_adapter',
+           'training_examples', 'prepare_data', 'read_prepared', 'pairs_split', 'mix_pairs', 'accelerate_config',
+           'launch_argv', 'launch_finetune', 'fsdp_checkpoint', 'fsdp_resume_gpus', 'prepare_data_cmd',
+           'finetune_and_save', 'finetune_cmd']
 
 # %% ../nbs/04_finetune.ipynb #cee452b5
 def load_tokenizer(cfg: Config):
@@ -123,6 +123,11 @@ def lora_config(cfg: Config):
     return LoraConfig(r=f.lora_r, lora_alpha=f.lora_alpha, lora_dropout=f.lora_dropout,
                       target_modules=f.target_modules, task_type='CAUSAL_LM')
 
+# %% ../nbs/04_finetune.ipynb #082b7013
+def trains_padding_free(f: FinetuneConfig) -> bool:
+    "Whether trl trains without padding (`position_ids` restart per sequence): `finetuning.padding_free`, or packing."
+    return f.packing or f.padding_free
+
 # %% ../nbs/04_finetune.ipynb #f0e0a88d
 def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_eval: bool = True,
                eos_token: str|None = None):
@@ -132,7 +137,7 @@ def sft_config(cfg: Config, out_dir: Path, cuda: bool, max_steps: int = -1, has_
     if f.use_liger_kernel and not cuda:
         raise ConfigError("finetuning.use_liger_kernel needs a GPU (Liger's kernels are Triton): set it to false here")
     # padding-free without packing cannot truncate: the records must fit (prepare_data's are Spider's, < 2,048 tokens)
-    pf = f.packing or f.padding_free
+    pf = trains_padding_free(f)
     return SFTConfig(output_dir=str(out_dir), learning_rate=f.learning_rate, per_device_train_batch_size=f.batch_size,
         gradient_accumulation_steps=f.gradient_accumulation_steps, num_train_epochs=f.num_epochs, max_steps=max_steps,
         max_length=None if pf and not f.packing else f.max_seq_length, packing=f.packing, padding_free=pf,
@@ -235,7 +240,7 @@ def read_prepared(data_dir: Path|str|None) -> tuple:
 
 # %% ../nbs/04_finetune.ipynb #8bb70352
 def pairs_split(cfg: Config, log=print) -> tuple[list[Example], list[Example]]:
-    "Your usable pairs (`finetuning.pairs`, relative to the project root as `paths.*`; checked and reported) as (training, held-out): the same split every call."
+    "Your usable pairs (`finetuning.pairs`, from the project root), checked and reported, as (training, held-out)."
     f, name = cfg.finetuning, Path(cfg.finetuning.pairs).name
     good, bad = load_pairs(resolve_path(f.pairs), data_root(cfg)/'spider'/'database', cfg.evaluation.query_timeout)
     log(pairs_report(good, bad, name))

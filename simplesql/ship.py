@@ -13,7 +13,7 @@ from .export import quantize_gguf, gguf_metadata, go_template, write_modelfile
 from .ollama import (SQL_STOP, LlamaCppBackend, OllamaBackend, create_model, gen_options, generate,
                               bundled_model)
 from .server import OllamaAPIServer
-from .eval import (Example, EvalResult, load_spider, spread_sample, evaluate, open_readonly,
+from .eval import (Example, EvalResult, ExecResult, load_spider, spread_sample, evaluate, open_readonly,
                             execute_sql, benchmark_prompt_cmd)
 from .predict import choose_by_execution, prompts_and_grammars
 from .grammar import sql_grammar
@@ -365,8 +365,7 @@ def _run_readonly(db: Path|str, sql: str, timeout: float, max_rows: int):
 # %% ../nbs/04b_ship.ipynb #2cd6d9bc
 def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, temperature: float = 0.8,
         gguf: Path|str|None = None, max_rows: int = 1000, execute: bool = True) -> dict:
-    """Answer `question` on SQLite `db`: the SQL (chosen by execution if `samples`), its columns and rows (None, not
-    run, when `execute` is False; the sampled candidates run all the same, for the vote)."""
+    "Answer `question` on SQLite `db`: the SQL (chosen by execution if `samples`), and unless not `execute`, its rows."
     cfg = cfg or load_config(None, [*TRAINING_FORMAT, *SHIPPED_DECODING])
     backend = LlamaCppBackend(gguf or shipped_gguf(cfg=cfg), gen_options(cfg))
     count = lambda s: len(backend.llm.tokenize(s.encode(), add_bos=False))
@@ -375,8 +374,8 @@ def ask(db: Path|str, question: str, cfg: Config|None = None, samples: int = 0, 
     grammar = sql_grammar(schema) if cfg.evaluation.constrained else None
     t0 = time.time(); cands = _candidates(backend, msgs, samples, temperature, grammar); sql = cands[0]
     if samples: sql = choose_by_execution(Example('ask', schema.db_id, question, '', schema, db_path=Path(db)), cands)
-    res = _run_readonly(db, sql, cfg.evaluation.query_timeout, max_rows) if execute else None
-    return dict(sql=sql, columns=res and res.columns, rows=res and res.rows, error=res and res.error, candidates=cands,
+    res = _run_readonly(db, sql, cfg.evaluation.query_timeout, max_rows) if execute else ExecResult()  # rows None: not run
+    return dict(sql=sql, columns=res.columns, rows=res.rows, error=res.error, candidates=cands,
                 seconds=round(time.time() - t0, 2))
 
 # %% ../nbs/04b_ship.ipynb #f842c01f

@@ -8,7 +8,7 @@ import gc, json, math, random, tempfile, time
 from pathlib import Path
 from typing import Optional
 from .core import *
-from .finetune import lora_config
+from .finetune import lora_config, trains_padding_free
 
 # %% auto #0
 __all__ = ['H100_BF16_FLOPS', 'LLAMA_SHAPES', 'FINETUNE_OPTIONS', 'random_llama', 'synthetic_lengths', 'load_lengths',
@@ -344,7 +344,7 @@ def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b'
     if warmup < 1: raise ValueError(f"warmup must be at least 1 step (got {warmup}): the rate is timed from its end")
     f, device = cfg.finetuning, _default_device()
     res = dict(shape=shape if isinstance(shape, str) else 'custom', through='finetune', method=f.method,
-               batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=f.packing or f.padding_free,
+               batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=trains_padding_free(f),
                grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile,
                device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu')
     return _measured(res, device, lambda: _timed_finetune(res, cfg, records, shape, steps, warmup))
