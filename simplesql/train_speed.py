@@ -160,9 +160,10 @@ def _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt, st
 
 # %% ../nbs/04c_train_speed.ipynb #92b465f8
 def _measured(res: dict, device, run) -> dict:
-    "`res` after `run()` (which writes what it measured into it), with peak GPU memory; `error='OOM'` when it does not fit."
+    "`res`, named after its device, once `run()` has written its measurements into it; peak GPU memory, `error='OOM'`."
     import torch
     cuda = device.type == 'cuda'
+    res['device'] = torch.cuda.get_device_name(device) if cuda else 'cpu'
     if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
     try: run()
     except torch.cuda.OutOfMemoryError: res['error'] = 'OOM'
@@ -174,11 +175,9 @@ def _measured(res: dict, device, run) -> dict:
 def train_throughput(shape='smollm2-135m', method='lora', batch_size=4, max_len=1024, packing=False, grad_ckpt=True,
                      steps=20, warmup=3, lengths=None, device=None, lora_r=16, compile=False, lr=1e-4) -> dict:
     "Train a random `shape` Llama `warmup` + `steps` steps: real tokens/s, padding, step time, memory, TFLOP/s, MFU."
-    import torch
     if method not in ('lora', 'full'): raise ValueError(f"method must be 'lora' or 'full', got {method!r}")
-    device = _default_device(device); cuda = device.type == 'cuda'
-    res = dict(shape=shape, method=method, batch_size=batch_size, max_len=max_len, packing=packing, grad_ckpt=grad_ckpt,
-               device=torch.cuda.get_device_name(device) if cuda else 'cpu')
+    device = _default_device(device)
+    res = dict(shape=shape, method=method, batch_size=batch_size, max_len=max_len, packing=packing, grad_ckpt=grad_ckpt)
     return _measured(res, device, lambda: _timed_steps(res, shape, method, batch_size, max_len, packing, grad_ckpt,
                                                        steps, warmup, lengths, device, lora_r, compile, lr))
 
@@ -330,9 +329,9 @@ def _timed_finetune(res: dict, cfg: Config, records: list[dict], shape, steps: i
         tr = finetune(cfg, d, records, None, max_steps=warmup + steps, callbacks=[clock], model=model)
     log = tr.state.log_history
     toks = [h['num_tokens'] for h in log if 'num_tokens' in h]  # real tokens so far, each step
-    rate = (toks[-1] - toks[warmup - 1]) / (clock.t[-1] - clock.t[warmup - 1])
-    peak = peak_bf16_flops(res['device'])
-    res.update(tokens_per_s=round(rate, 1), step_s=round((clock.t[-1] - clock.t[warmup - 1]) / steps, 4),
+    dt = clock.t[-1] - clock.t[warmup - 1]  # the timed steps, from the end of the last warm-up one
+    rate, peak = (toks[-1] - toks[warmup - 1]) / dt, peak_bf16_flops(res['device'])
+    res.update(tokens_per_s=round(rate, 1), step_s=round(dt / steps, 4),
                tflops=float(f'{4 * n_mm * rate / 1e12:.3g}'),
                mfu=float(f'{4 * n_mm * rate / peak:.3g}') if peak else None,
                loss_first=next(h['loss'] for h in log if 'loss' in h))
@@ -340,13 +339,11 @@ def _timed_finetune(res: dict, cfg: Config, records: list[dict], shape, steps: i
 def finetune_throughput(cfg: Config, records: list[dict], shape: str|dict = '7b', steps: int = 20,
                         warmup: int = 3) -> dict:
     "Real tokens/s, MFU (4·N) and peak memory of `finetune` on a random `shape` Llama over prompt/completion `records`."
-    import torch
     if warmup < 1: raise ValueError(f"warmup must be at least 1 step (got {warmup}): the rate is timed from its end")
     f, device = cfg.finetuning, _default_device()
     res = dict(shape=shape if isinstance(shape, str) else 'custom', through='finetune', method=f.method,
                batch_size=f.batch_size, max_len=f.max_seq_length, packing=f.packing, padding_free=trains_padding_free(f),
-               grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile,
-               device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu')
+               grad_ckpt=f.gradient_checkpointing, liger=f.use_liger_kernel, compile=f.torch_compile)
     return _measured(res, device, lambda: _timed_finetune(res, cfg, records, shape, steps, warmup))
 
 # %% ../nbs/04c_train_speed.ipynb #17c86a70
